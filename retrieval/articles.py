@@ -167,12 +167,13 @@ def _load_folder(root: Path) -> list[Article]:
     for lang_dir in lang_dirs:
         if not LANG_RE.match(lang_dir.name):
             raise KnowledgeBaseError(f"{lang_dir}: folder name must be a two-letter language code")
-        for path in sorted(lang_dir.glob("*.md")):
+        paths = sorted(lang_dir.glob("*.md"))
+        for path in paths:
             key = (lang_dir.name, path.stem.lower())
             if key in seen:
-                raise ArticleFormatError(f"{path}: duplicate slug {path.stem!r} (also {seen[key]})")
+                raise ArticleFormatError(f"{path}: duplicate slug {path.stem.lower()!r} (also {seen[key]})")
             seen[key] = path
-            articles.append(parse_article(path, lang_dir.name))
+        articles += [parse_article(path, lang_dir.name) for path in paths]
     return articles
 
 

@@ -1,0 +1,69 @@
+# Two commands matter: `make run` and `make test`. Each sets up what is missing first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MODEL_DIR := var/models/multilingual-e5-small-q4
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: help setup install model index browser run test test-fast eval lint check-kb clean
+
+help:
+	@echo "make run    set up, then serve the demo help center, widget and agent console on http://$(HOST):$(PORT)"
+	@echo "make test   set up, then run the whole test suite"
+	@echo "make eval   run the benchmark suite and write eval/reports/<date>/"
+	@echo "make lint   ruff"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# torch first and pinned: the machines carry a CPU build of 2.13.0, an unpinned torch pulls CUDA.
+$(STAMP): pyproject.toml requirements.lock | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+$(MODEL_DIR)/modules.json: $(STAMP)
+	$(PY) -m retrieval build-model --out $(MODEL_DIR)
+
+model: $(MODEL_DIR)/modules.json
+
+# Loads the saved index and rebuilds it only when the knowledge base or the model changed.
+index: model
+	$(PY) -m retrieval build-index
+
+# Debian's Chromium for the browser tests (Playwright drives it; nothing downloads a browser).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+setup: index
+
+run: setup
+	$(PY) -m handoff migrate
+	$(PY) -m uvicorn --factory bot.app:create_app --host $(HOST) --port $(PORT)
+
+test: setup browser
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not e2e"
+
+eval: setup
+	$(PY) -m eval run
+
+check-kb: install
+	$(PY) -m retrieval check-kb
+
+lint: install
+	$(PY) -m ruff check bot retrieval handoff eval tests
+
+clean:
+	rm -rf $(VENV) var

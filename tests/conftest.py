@@ -1,0 +1,62 @@
+"""Shared fixtures. Expensive ones (the real model, the real index) are session-scoped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retrieval import HashEmbedder, Retriever, SentenceTransformerEmbedder, load_retriever
+
+ROOT = Path(__file__).resolve().parents[1]
+KB = ROOT / "kb_articles"
+DEFAULT_MODEL = ROOT / "var" / "models" / "multilingual-e5-small-q4"
+SHARED = ROOT.parent / "shared"
+if not SHARED.is_dir():
+    SHARED = Path("/work/shared")
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline model folder: the one `make` built, else a fresh build."""
+    if (DEFAULT_MODEL / "modules.json").is_file():
+        return DEFAULT_MODEL
+    from retrieval.model_build import build_model
+
+    return build_model(tmp_path_factory.mktemp("model") / "e5")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_path: Path) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(model_path)
+
+
+@pytest.fixture(scope="session")
+def kb_retriever(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """The real knowledge base; reuses the index `make` built when it is current."""
+    index_dir = ROOT / "var" / "index"
+    if not (index_dir / "manifest.json").is_file():
+        index_dir = tmp_path_factory.mktemp("index")
+    return load_retriever(KB, embedder, index_dir)
+
+
+@pytest.fixture
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder(dim=32)
+
+
+@pytest.fixture
+def tiny_kb(tmp_path: Path) -> Path:
+    """Three real topics in English and Spanish, copied so tests may edit them."""
+    root = tmp_path / "kb"
+    for lang in ("en", "es"):
+        (root / lang).mkdir(parents=True)
+        for slug in ("reset-password", "deposit-not-credited", "withdrawal-pending"):
+            shutil.copy(KB / lang / f"{slug}.md", root / lang / f"{slug}.md")
+    return root
