@@ -1,0 +1,81 @@
+"""Opening the handoff database: connection flags, pragmas, WAL and migrations.
+
+This is the only place that creates SQLite connections. Callers own the returned ``Database`` and
+must ``close()`` it (FastAPI's ``get_db`` dependency does so in ``finally``).
+"""
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from handoff.schema import migrations
+
+DB_FILENAME = "supportbot.db"
+BUSY_TIMEOUT_S = 5.0
+
+
+def default_db_path(data_dir: Path) -> Path:
+    """Return the database file inside a data directory, shared by the server and the CLI.
+
+    :param data_dir: the directory named by ``SUPPORTBOT_DATA_DIR`` (read by the callers, not here).
+    """
+    return data_dir / DB_FILENAME
+
+
+def open_db(path: Path | str, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the handoff database with the project's connection settings.
+
+    ``check_same_thread=False`` because FastAPI may run a yield-dependency and its handler on different
+    threadpool threads; each request still gets its own connection. The 5 s busy timeout lets writers
+    queue behind each other instead of failing at once under WAL contention.
+
+    :param path: database file; its parent directory must exist.
+    :param migrate: apply pending migrations. Startup code (lifespan, CLI) migrates once; per-request
+        connections may pass ``False`` to skip the read of the migrations table.
+    :returns: a ``Database`` with foreign keys on, WAL enabled and, by default, the schema current.
+    """
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+    db = Database(conn, execute_plugins=False)
+    try:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # FULL (SQLite's default, stated so nobody "optimises" it away): every commit is fsynced, so
+        # a message the API has acknowledged survives a power cut, not just a process restart. NORMAL
+        # is far faster in WAL mode but may lose the last commits on power loss.
+        db.execute("PRAGMA synchronous = FULL")
+        # enable_wal() is a no-op once the file is in WAL mode (the mode persists in the file).
+        db.enable_wal()
+        if migrate:
+            _apply_migrations(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _apply_migrations(db: Database) -> None:
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            migrations.apply(db)
+            return
+        except sqlite3.OperationalError:
+            # Several connections migrating one new file at once (server and CLI starting together):
+            # sqlite-utils reads the schema before it writes, so the losers of the write lock get
+            # "database is locked" or "already exists" at once instead of waiting. The winner commits
+            # the whole migration; a new pass then finds nothing pending and writes nothing.
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def write_returning(db: Database, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run one ``INSERT/UPDATE ... RETURNING`` statement and return its rows.
+
+    ``db.query`` is used because ``db.execute`` cannot autocommit a statement that returns rows; outside
+    ``db.atomic()`` the write commits at once, inside it joins the open transaction.
+    """
+    return list(db.query(sql, params))

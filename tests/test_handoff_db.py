@@ -1,0 +1,169 @@
+"""Storage: pragmas, WAL, migrations applied twice, durability across a process restart."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from handoff.agents import add_agent
+from handoff.conversations import append_message, create_conversation, list_messages
+from handoff.db import default_db_path, open_db
+from handoff.entries import get_active_entry
+from handoff.models import Priority, Sender
+from handoff.schema import migrations
+from handoff.tickets import enqueue
+
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "h.db"
+
+
+@pytest.fixture
+def db(path: Path) -> Iterator[Database]:
+    database = open_db(path)
+    yield database
+    database.close()
+
+
+def schema_of(db: Database) -> list[tuple[str, str, str | None]]:
+    return [
+        (r["type"], r["name"], r["sql"])
+        for r in db.query("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+    ]
+
+
+def test_default_db_path_is_supportbot_db_in_data_dir(tmp_path: Path) -> None:
+    assert default_db_path(tmp_path) == tmp_path / "supportbot.db"
+
+
+def test_open_db_enables_wal_and_foreign_keys(db: Database, path: Path) -> None:
+    assert db.journal_mode == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    # WAL is a property of the file: a plain connection sees it too.
+    plain = Database(path)
+    try:
+        assert plain.journal_mode == "wal"
+    finally:
+        plain.close()
+
+
+def test_open_db_creates_every_table(db: Database) -> None:
+    assert {"conversations", "messages", "queue_entries", "agents", "feedback", "audit_log"} <= set(
+        db.table_names()
+    )
+
+
+def test_migrations_applied_twice_are_a_no_op(db: Database, path: Path) -> None:
+    before = schema_of(db)
+    migrations.apply(db)
+    again = open_db(path)
+    try:
+        assert schema_of(again) == before
+    finally:
+        again.close()
+    rows = list(db.query("SELECT migration_set, name FROM _sqlite_migrations ORDER BY id"))
+    assert rows == [{"migration_set": "handoff", "name": m.name} for m in migrations._migrations]
+    assert migrations.pending(db) == []
+
+
+def open_concurrently(path: Path, count: int) -> list[BaseException]:
+    """Open and close ``count`` connections to ``path`` at once; return what they raised."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def open_and_close() -> None:
+        try:
+            barrier.wait(timeout=10)
+            open_db(path).close()
+        except BaseException as exc:  # reported to the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_and_close) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return errors
+
+
+def test_open_db_when_connections_migrate_a_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    for attempt in range(10):
+        path = tmp_path / f"race{attempt}.db"
+        assert open_concurrently(path, 3) == []
+        db = open_db(path)
+        try:
+            rows = db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
+            assert rows == len(migrations._migrations)
+        finally:
+            db.close()
+
+
+def test_foreign_keys_reject_orphan_message(db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO messages (conversation_id, seq, sender, text, meta, created_at) "
+            "VALUES ('nope', 1, 'user', 'x', '{}', '2025-01-01')"
+        )
+
+
+def test_data_survives_restart_in_a_new_process(path: Path) -> None:
+    db = open_db(path)
+    try:
+        cid = create_conversation(db, locale="ru-RU", language="ru", now=T0).id
+        append_message(db, cid, sender=Sender.USER, text="Мой аккаунт взломали", language="ru", now=T0)
+        enqueue(db, cid, priority=Priority.URGENT, reason="account_compromised", language="ru", now=T0)
+        add_agent(db, name="Olga", languages=["ru"], now=T0)
+    finally:
+        db.close()
+
+    script = (
+        "import json, sys\n"
+        "from handoff.db import open_db\n"
+        "from handoff.conversations import get_conversation, list_messages\n"
+        "from handoff.entries import get_active_entry\n"
+        "from handoff.agents import list_agents\n"
+        "db = open_db(sys.argv[1])\n"
+        "c = get_conversation(db, sys.argv[2])\n"
+        "e = get_active_entry(db, c.id)\n"
+        "print(json.dumps({'status': c.status, 'texts': [m.text for m in list_messages(db, c.id)],\n"
+        "  'priority': e.priority, 'agents': [a.name for a in list_agents(db)]}))\n"
+        "from handoff.conversations import append_message\n"
+        "from handoff.models import Sender\n"
+        "from datetime import datetime, UTC\n"
+        "append_message(db, c.id, sender=Sender.SYSTEM, text='from child', language=None,"
+        " now=datetime.now(UTC))\n"
+        "db.close()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path), cid],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "status": "waiting",
+        "texts": ["Мой аккаунт взломали"],
+        "priority": "urgent",
+        "agents": ["Olga"],
+    }
+    db = open_db(path)
+    try:
+        assert [m.text for m in list_messages(db, cid)] == ["Мой аккаунт взломали", "from child"]
+        assert get_active_entry(db, cid) is not None
+    finally:
+        db.close()
