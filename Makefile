@@ -42,12 +42,13 @@ index: model
 
 # Debian's Chromium for the browser tests (Playwright drives it; nothing downloads a browser).
 browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 setup: index
 
 run: setup
 	$(PY) -m handoff migrate
+	$(PY) -m bot demo-agent
 	$(PY) -m uvicorn --factory bot.app:create_app --host $(HOST) --port $(PORT)
 
 test: setup browser

@@ -47,7 +47,7 @@ class Calibrator:
     n: int = 0
 
     def probability(self, f: Features) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, f.vector()))
+        z = self.bias + sum(w * x for w, x in zip(self.weights, f.vector(), strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def save(self, folder: Path) -> None:
@@ -60,7 +60,7 @@ class Calibrator:
         (folder / CALIBRATION_FILE).write_text(json.dumps(data, indent=2), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "Calibrator | None":
+    def load(cls, folder: Path) -> Calibrator | None:
         path = folder / CALIBRATION_FILE
         if not path.is_file():
             return None

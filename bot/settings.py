@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(2000, ge=1, le=20000, description="Longest accepted user or agent message.")
 
     @model_validator(mode="after")
-    def _check(self) -> "Settings":
+    def _check(self) -> Settings:
         if self.clarify_min_confidence > self.answer_min_confidence:
             raise ValueError("clarify_min_confidence must not exceed answer_min_confidence")
         return self

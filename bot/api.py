@@ -1,0 +1,229 @@
+"""Widget routes (``/api/v1/conversations``, ``/api/v1/i18n``) plus ``/healthz`` and ``/api/v1/ask``.
+
+Plain ``def``: the encoder and SQLite are blocking, so FastAPI runs these in its threadpool and the
+event loop never waits on model work. Every message the response says was received is committed
+before the response is built (``ChatService`` writes in one transaction and returns after it).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from bot.chat import HANDOFF_REASONS, ChatOutcome
+from bot.deps import (
+    BotDep,
+    ChatDep,
+    ConversationDep,
+    DbDep,
+    NowDep,
+    SettingsDep,
+    StreamConversationDep,
+    TelemetryDep,
+    UserWriteDep,
+    limit_asks,
+    limit_conversation_starts,
+)
+from bot.errors import AlreadyHandedOff, IdentityInvalid, IdentityRequired, MessageTooLong
+from bot.events import HEADERS, conversation_loader, conversation_stream
+from bot.messages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES
+from bot.payload import result_json
+from bot.policy import Action
+from bot.schemas import (
+    AskRequest,
+    AskResponse,
+    ContactIn,
+    ContactOut,
+    FeedbackIn,
+    FeedbackOut,
+    HandoffOut,
+    Health,
+    I18nOut,
+    MessagesOut,
+    SendMessageIn,
+    SendMessageOut,
+    StartConversationIn,
+    StartConversationOut,
+)
+from bot.security import identity_matches, new_conversation_token, token_hash
+from bot.telemetry import Telemetry
+from bot.turn import TurnContext
+from bot.views import conversation_out, message_out
+from handoff import conversations as convs
+from handoff.feedback import record_feedback
+
+router = APIRouter()
+MAX_SEQ = 2**62  # within SQLite's 64-bit integers, so a huge number is a 422, not an overflow
+CONVERSATION = "/api/v1/conversations/{conversation_id}"
+# Texts the browser needs besides ui.*: the console's labels for reasons, priorities and languages.
+I18N_PREFIXES = ("ui.", "reason.", "priority.", "lang.")
+
+
+@router.get("/healthz")
+def healthz(bot: BotDep) -> Health:
+    """Liveness and what is loaded."""
+    r = bot.retriever
+    return Health(status="ok", articles=len(r.articles), languages=sorted(r.languages), model=r.index.manifest.model)
+
+
+@router.post("/api/v1/ask", dependencies=[Depends(limit_asks)])
+def ask(body: AskRequest, bot: BotDep) -> AskResponse:
+    """Ask one question without a conversation (no storage): the bot's full judgement."""
+    result = bot.handle(body.text, TurnContext(locale=body.locale))
+    return AskResponse.model_validate(result_json(result))
+
+
+@router.post(
+    "/api/v1/conversations", status_code=201, dependencies=[Depends(limit_conversation_starts)], tags=["widget"]
+)
+def start_conversation(
+    db: DbDep,
+    chat: ChatDep,
+    settings: SettingsDep,
+    telemetry: TelemetryDep,
+    now: NowDep,
+    body: StartConversationIn | None = None,
+) -> StartConversationOut:
+    """Start a conversation: a token for it alone, and the greeting in the locale's language."""
+    body = body or StartConversationIn()
+    user = body.user
+    if user is not None and settings.identity_secret:
+        if not user.hash:
+            raise IdentityRequired("identity verification is on: user.hash is required with user.id")
+        if not identity_matches(settings.identity_secret, user.id, user.hash):
+            raise IdentityInvalid("user.hash does not match user.id")
+    token = new_conversation_token()
+    telemetry.count("supportbot_conversations_total")
+    conv, greeting = chat.start(
+        db,
+        locale=body.locale,
+        user_id=user.id if user else None,
+        user_name=user.name if user else None,
+        user_email=user.email if user else None,
+        token_hash=token_hash(token),
+    )
+    out = conversation_out(db, conv, now=now)
+    return StartConversationOut(
+        conversation_id=conv.id,
+        token=token,
+        status=conv.status.value,
+        language=conv.language,
+        messages=[message_out(m) for m in greeting],
+        conversation=out,
+    )
+
+
+@router.post(f"{CONVERSATION}/messages", status_code=201, tags=["widget"])
+def post_message(
+    body: SendMessageIn,
+    conv: UserWriteDep,
+    db: DbDep,
+    chat: ChatDep,
+    settings: SettingsDep,
+    telemetry: TelemetryDep,
+    now: NowDep,
+) -> SendMessageOut:
+    """One user message: stored (secrets redacted), then answered, clarified or handed to a person."""
+    if len(body.text) > settings.max_message_chars:
+        raise MessageTooLong(chat.bot.catalog.render("message_too_long", conv.language))
+    started = time.perf_counter()
+    outcome = chat.handle(db, conv.id, body.text)
+    _count(telemetry, outcome, time.perf_counter() - started)
+    return SendMessageOut(
+        message=message_out(outcome.user_message),
+        replies=[message_out(m) for m in outcome.replies],
+        conversation=conversation_out(db, outcome.conversation, now=now),
+    )
+
+
+@router.get(f"{CONVERSATION}/messages", tags=["widget"])
+def list_messages(
+    conv: ConversationDep,
+    db: DbDep,
+    now: NowDep,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Only messages with a larger seq.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> MessagesOut:
+    """Messages after ``seq`` (for polling or catching up) and the conversation's state."""
+    messages = convs.list_messages(db, conv.id, after, limit=limit)
+    current = convs.get_conversation(db, conv.id)
+    return MessagesOut(messages=[message_out(m) for m in messages], conversation=conversation_out(db, current, now=now))
+
+
+@router.get(f"{CONVERSATION}/events", response_class=StreamingResponse, tags=["widget"])
+def conversation_events(
+    conv: StreamConversationDep,
+    request: Request,
+    settings: SettingsDep,
+    after: Annotated[int | None, Query(ge=0, le=MAX_SEQ, description="Resume after this seq (like Last-Event-ID).")] = None,
+    once: Annotated[bool, Query(description="Send what is pending, then end the stream.")] = False,
+    last_event_id: Annotated[str | None, Header(pattern=r"^\d{1,18}$")] = None,
+) -> StreamingResponse:
+    """Server-Sent Events: ``message`` for each new message (id = seq), ``conversation`` on changes."""
+    start = max(after or 0, int(last_event_id) if last_event_id else 0)
+    load = conversation_loader(settings.db_path, conv.id, request.state.clock)
+    stream = conversation_stream(request, load, start, request.state.streams, once=once)
+    return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
+
+
+@router.post(f"{CONVERSATION}/handoff", tags=["widget"])
+def request_handoff(conv: UserWriteDep, db: DbDep, chat: ChatDep, telemetry: TelemetryDep, now: NowDep) -> HandoffOut:
+    """The "talk to an agent" button: queue the conversation for a person at normal priority."""
+    outcome = chat.request_human(db, conv.id)
+    if outcome is None:
+        raise AlreadyHandedOff("a support agent is already on the way or in this conversation")
+    telemetry.count("supportbot_handoffs_total", reason="user_request")
+    for m in outcome.replies:
+        telemetry.count("supportbot_messages_total", sender=m.sender.value)
+    return HandoffOut(
+        replies=[message_out(m) for m in outcome.replies],
+        conversation=conversation_out(db, outcome.conversation, now=now),
+    )
+
+
+@router.post(f"{CONVERSATION}/feedback", status_code=201, tags=["widget"])
+def give_feedback(body: FeedbackIn, conv: UserWriteDep, db: DbDep, chat: ChatDep, now: NowDep) -> FeedbackOut:
+    """A helpful yes/no on a bot answer (``message_id`` + ``helpful``) or a 1-5 rating after resolve."""
+    record_feedback(
+        db, conv.id, message_id=body.message_id, helpful=body.helpful, rating=body.rating,
+        comment=body.comment, now=now,
+    )
+    key = "csat_thanks" if body.rating is not None else "helpful_thanks"
+    return FeedbackOut(ok=True, message=chat.bot.catalog.render(key, conv.language))
+
+
+@router.post(f"{CONVERSATION}/contact", tags=["widget"])
+def leave_contact(body: ContactIn, conv: UserWriteDep, db: DbDep, chat: ChatDep, now: NowDep) -> ContactOut:
+    """An email address for a reply when no agent is online; confirmed in the user's language."""
+    current, message = chat.leave_contact(db, conv.id, body.contact)
+    return ContactOut(ok=True, message=message_out(message), conversation=conversation_out(db, current, now=now))
+
+
+@router.get("/api/v1/i18n/{lang}", tags=["widget"])
+def i18n(lang: str, bot: BotDep) -> I18nOut:
+    """The widget's and the console's texts in one language (unknown languages get English)."""
+    base = lang.strip().lower().replace("_", "-").split("-", 1)[0]
+    code = base if base in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+    texts: dict[str, str] = {}
+    for prefix in I18N_PREFIXES:
+        texts.update(bot.catalog.for_language(code, prefix))
+    return I18nOut(
+        lang=code, dir="rtl" if code in RTL_LANGUAGES else "ltr", texts=texts, languages=list(SUPPORTED_LANGUAGES)
+    )
+
+
+def _count(telemetry: Telemetry, outcome: ChatOutcome, seconds: float) -> None:
+    telemetry.count("supportbot_messages_total", sender="user")
+    for m in outcome.replies:
+        telemetry.count("supportbot_messages_total", sender=m.sender.value)
+    turn = outcome.turn
+    if turn is None:  # a person owns the conversation: stored for them, no bot turn
+        return
+    telemetry.observe_turn(seconds)
+    telemetry.count("supportbot_bot_replies_total", action=turn.decision.action.value)
+    if turn.decision.action is Action.handoff:
+        reason = HANDOFF_REASONS.get(turn.decision.reason, turn.decision.reason.value)
+        telemetry.count("supportbot_handoffs_total", reason=reason)

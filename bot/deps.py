@@ -1,0 +1,193 @@
+"""FastAPI dependencies as ``Annotated`` aliases: state, one DB connection per request, and auth.
+
+Everything here reads ``request.state``, which the lifespan fills once (``bot.app.AppState``). Sync
+dependencies run in the threadpool, like the routes, so SQLite never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlite_utils import Database
+
+from bot.chat import ChatService
+from bot.errors import (
+    AdminDisabled,
+    ForbiddenToken,
+    InvalidAdminKey,
+    InvalidAgentKey,
+    InvalidToken,
+    RateLimited,
+)
+from bot.security import RateLimits, SlidingWindow, key_matches, retry_after_header, token_hash
+from bot.settings import Settings
+from bot.telemetry import Telemetry
+from bot.turn import Bot
+from handoff.agents import authenticate, touch_agent
+from handoff.conversations import find_by_token_hash
+from handoff.db import open_db
+from handoff.models import Agent, Conversation
+
+BEARER = "bearer "
+
+
+def get_settings(request: Request) -> Settings:
+    return request.state.settings  # type: ignore[no-any-return]
+
+
+def get_bot(request: Request) -> Bot:
+    return request.state.bot  # type: ignore[no-any-return]
+
+
+def get_chat(request: Request) -> ChatService:
+    return request.state.chat  # type: ignore[no-any-return]
+
+
+def get_limits(request: Request) -> RateLimits:
+    return request.state.limits  # type: ignore[no-any-return]
+
+
+def get_telemetry(request: Request) -> Telemetry:
+    return request.state.telemetry  # type: ignore[no-any-return]
+
+
+def get_now(request: Request) -> datetime:
+    """The request's notion of now (the injectable clock, so tests control SLA and wait times)."""
+    clock: Callable[[], datetime] = request.state.clock
+    return clock()
+
+
+def get_db(request: Request) -> Iterator[Database]:
+    """One connection per request, closed in ``finally`` whatever happens in the route."""
+    db = open_db(request.state.settings.db_path, migrate=False)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+BotDep = Annotated[Bot, Depends(get_bot)]
+ChatDep = Annotated[ChatService, Depends(get_chat)]
+LimitsDep = Annotated[RateLimits, Depends(get_limits)]
+TelemetryDep = Annotated[Telemetry, Depends(get_telemetry)]
+NowDep = Annotated[datetime, Depends(get_now)]
+DbDep = Annotated[Database, Depends(get_db, scope="function")]
+
+
+def bearer(request: Request) -> str | None:
+    """The credential of ``Authorization: Bearer <credential>``, or ``None``."""
+    header = request.headers.get("authorization", "")
+    if header[: len(BEARER)].lower() != BEARER:
+        return None
+    return header[len(BEARER) :].strip() or None
+
+
+def client_ip(request: Request) -> str:
+    # uvicorn's --proxy-headers rewrites request.client from a trusted proxy's X-Forwarded-For; the
+    # header itself is never trusted here, or any client could pick a fresh IP per request.
+    return request.client.host if request.client else "unknown"
+
+
+def _conversation_for(token: str | None, conversation_id: str, db: Database) -> Conversation:
+    if not token:
+        raise InvalidToken("a conversation token is required", headers={"WWW-Authenticate": "Bearer"})
+    conv = find_by_token_hash(db, token_hash(token))
+    if conv is None:
+        raise InvalidToken("unknown conversation token", headers={"WWW-Authenticate": "Bearer"})
+    if conv.id != conversation_id:
+        # Same answer whether or not the other conversation exists: a token reveals nothing else.
+        raise ForbiddenToken("this token belongs to another conversation")
+    return conv
+
+
+def conversation_auth(conversation_id: str, request: Request, db: DbDep) -> Conversation:
+    """The conversation named in the path, if the bearer token was issued for it."""
+    return _conversation_for(bearer(request), conversation_id, db)
+
+
+def stream_conversation_auth(
+    conversation_id: str,
+    request: Request,
+    db: DbDep,
+    token: Annotated[str | None, Query(max_length=200, description="For EventSource, which cannot set headers.")] = None,
+) -> Conversation:
+    """Like ``conversation_auth``; the token may also come as ``?token=`` (EventSource has no headers)."""
+    return _conversation_for(bearer(request) or token, conversation_id, db)
+
+
+ConversationDep = Annotated[Conversation, Depends(conversation_auth)]
+StreamConversationDep = Annotated[Conversation, Depends(stream_conversation_auth)]
+
+
+def _refuse_if_limited(window: SlidingWindow, key: str, scope: str, telemetry: Telemetry, message: str) -> None:
+    retry = window.hit(key)
+    if retry is not None:
+        telemetry.count("supportbot_rate_limited_total", scope=scope)
+        raise RateLimited(message, headers=retry_after_header(retry))
+
+
+def limit_user_writes(
+    conv: ConversationDep, request: Request, limits: LimitsDep, telemetry: TelemetryDep, chat: ChatDep
+) -> Conversation:
+    """One hit per user write on the token's window and on the client IP's window."""
+    text = chat.bot.catalog.render("rate_limited", conv.language)
+    _refuse_if_limited(limits.per_token, conv.id, "token", telemetry, text)
+    _refuse_if_limited(limits.per_ip, client_ip(request), "ip", telemetry, text)
+    return conv
+
+
+def limit_conversation_starts(request: Request, limits: LimitsDep, telemetry: TelemetryDep) -> None:
+    _refuse_if_limited(
+        limits.starts_per_ip, client_ip(request), "start", telemetry, "too many new conversations from this address"
+    )
+
+
+def limit_asks(request: Request, limits: LimitsDep, telemetry: TelemetryDep) -> None:
+    """``/api/v1/ask`` runs the model without a conversation: the IP's message window applies."""
+    _refuse_if_limited(limits.per_ip, client_ip(request), "ip", telemetry, "too many questions from this address")
+
+
+UserWriteDep = Annotated[Conversation, Depends(limit_user_writes)]
+
+
+def _agent_for(key: str | None, db: Database, now: datetime) -> Agent:
+    agent = authenticate(db, key) if key else None
+    if agent is None:
+        raise InvalidAgentKey("missing, unknown or disabled agent key", headers={"WWW-Authenticate": "Bearer"})
+    touch_agent(db, agent.id, now=now)  # every request is a heartbeat: "agents online"
+    return agent
+
+
+def agent_auth(request: Request, db: DbDep, now: NowDep) -> Agent:
+    """The enabled agent whose key is the bearer credential."""
+    return _agent_for(bearer(request), db, now)
+
+
+def stream_agent_auth(
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    key: Annotated[str | None, Query(max_length=200, description="For EventSource, which cannot set headers.")] = None,
+) -> Agent:
+    return _agent_for(bearer(request) or key, db, now)
+
+
+AgentDep = Annotated[Agent, Depends(agent_auth)]
+StreamAgentDep = Annotated[Agent, Depends(stream_agent_auth)]
+
+
+def admin_auth(request: Request, settings: SettingsDep) -> None:
+    """Admin routes need ``SUPPORTBOT_ADMIN_KEY``; with none configured they are closed to everyone."""
+    if not settings.admin_key:
+        raise AdminDisabled("admin routes are disabled: SUPPORTBOT_ADMIN_KEY is not set")
+    given = bearer(request)
+    if given is None or not key_matches(given, settings.admin_key):
+        raise InvalidAdminKey("missing or wrong admin key", headers={"WWW-Authenticate": "Bearer"})
+
+
+AdminDep = Depends(admin_auth)
+

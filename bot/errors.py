@@ -1,0 +1,132 @@
+"""Errors the bot's HTTP layer and chat service raise on purpose.
+
+Like ``handoff.errors`` and ``retrieval.errors``, each class carries an HTTP ``status_code`` and a
+stable snake_case ``code``, so ``create_app`` renders all of them with one handler. ``headers`` carries
+``Retry-After`` or ``WWW-Authenticate`` when the status needs one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The one error shape of every 4xx/5xx response: ``{"error": {"code", "message"}}``."""
+    return {"error": {"code": code, "message": message}}
+
+
+class BotError(Exception):
+    """Base class; the message is shown to the client, so it never holds a secret or a traceback."""
+
+    status_code: int = 500
+    code: str = "bot_error"
+
+    def __init__(self, message: str, *, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.headers = dict(headers or {})
+
+
+class InvalidToken(BotError):
+    """No conversation token, or one that belongs to no conversation."""
+
+    status_code = 401
+    code = "invalid_token"
+
+
+class ForbiddenToken(BotError):
+    """A valid token used on a conversation it was not issued for."""
+
+    status_code = 403
+    code = "forbidden_token"
+
+
+class IdentityRequired(BotError):
+    """Identity verification is on and the widget sent a user id without its hash."""
+
+    status_code = 401
+    code = "identity_required"
+
+
+class IdentityInvalid(BotError):
+    """``user.hash`` is not HMAC-SHA256(secret, user.id)."""
+
+    status_code = 403
+    code = "identity_invalid"
+
+
+class InvalidAgentKey(BotError):
+    """Missing, unknown or disabled agent key."""
+
+    status_code = 401
+    code = "invalid_agent_key"
+
+
+class AdminDisabled(BotError):
+    """No admin key is configured, so admin routes are closed."""
+
+    status_code = 403
+    code = "admin_disabled"
+
+
+class InvalidAdminKey(BotError):
+    """Missing or wrong admin key."""
+
+    status_code = 401
+    code = "invalid_admin_key"
+
+
+class RateLimited(BotError):
+    """Too many requests in the sliding window; ``Retry-After`` says when to try again."""
+
+    status_code = 429
+    code = "rate_limited"
+
+
+class MessageTooLong(BotError):
+    """A user or agent message longer than ``settings.max_message_chars``."""
+
+    status_code = 413
+    code = "message_too_long"
+
+
+class RequestTooLarge(BotError):
+    """A request body over the server's byte limit."""
+
+    status_code = 413
+    code = "request_too_large"
+
+
+class AlreadyHandedOff(BotError):
+    """The user asked for a person while one is already on the way or in the chat."""
+
+    status_code = 409
+    code = "already_handed_off"
+
+
+class QueueEmpty(BotError):
+    """``claim-next`` found no conversation this agent may take."""
+
+    status_code = 404
+    code = "queue_empty"
+
+
+class LanguageNotAllowed(BotError):
+    """An agent reached for a waiting conversation outside their languages before the routing timeout."""
+
+    status_code = 403
+    code = "language_not_allowed"
+
+
+class NotYourConversation(BotError):
+    """An agent asked for a conversation they neither hold nor may take."""
+
+    status_code = 403
+    code = "not_your_conversation"
+
+
+class InvalidContact(BotError):
+    """The address left for a reply does not look like an email address."""
+
+    status_code = 422
+    code = "invalid_contact"

@@ -1,0 +1,132 @@
+"""Shared pieces of the API tests (``tests/test_api_*.py``): one real bot per session, a movable
+clock, a fresh database per test, and small helpers for starting conversations and agents.
+
+The bot (model, index, calibration, intent classifier) is built once per process and shared
+read-only; every test gets its own app, data directory and database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.assembly import build_bot
+from bot.events import StreamTiming
+from bot.settings import Settings
+from bot.turn import Bot
+from handoff.agents import add_agent
+from handoff.db import open_db
+from handoff.models import Agent
+from retrieval import SentenceTransformerEmbedder
+
+ROOT = Path(__file__).resolve().parents[1]
+KB = ROOT / "kb_articles"
+SERVER_DATA = ROOT / "var"
+LANGUAGES = ("en", "zh", "ja", "ko", "ru", "es", "pt", "ar")
+START = datetime(2025, 3, 3, 9, 0, 0, tzinfo=UTC)
+FAST_STREAMS = StreamTiming(poll_s=0.01, queue_poll_s=0.01, keepalive_s=0.02, max_s=5.0, retry_ms=1000)
+
+_BOTS: dict[int, Bot] = {}
+
+
+class Clock:
+    """An aware "now" that tests move by hand; each reading ticks a microsecond so stored times stay
+    strictly ordered, as they are on a real clock."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(microseconds=1)
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def shared_bot(embedder: SentenceTransformerEmbedder, tmp_root: Path) -> Bot:
+    """The real bot, built once per process. The index and calibration are the server's (``var/index``)
+    when ``make`` built them, else a copy-free build in a session folder."""
+    if id(embedder) not in _BOTS:
+        data_dir = SERVER_DATA if (SERVER_DATA / "index" / "manifest.json").is_file() else tmp_root
+        _BOTS[id(embedder)] = build_bot(Settings(_env_file=None, data_dir=data_dir, kb_path=KB), embedder=embedder)
+    return _BOTS[id(embedder)]
+
+
+@pytest.fixture(scope="session")
+def real_bot(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    return shared_bot(embedder, tmp_path_factory.mktemp("bot-data"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"data_dir": tmp_path / "data", "kb_path": KB, "rate_limit_per_minute": 1000}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@contextmanager
+def app_client(
+    tmp_path: Path, bot: Bot, clock: Clock, *, raise_server_exceptions: bool = True, **overrides: Any
+) -> Iterator[TestClient]:
+    """A TestClient with the lifespan running, on a fresh data directory with ``overrides`` settings."""
+    app = create_app(make_settings(tmp_path, **overrides), bot=bot, clock=clock, streams=FAST_STREAMS)
+    with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
+        yield client
+
+
+@pytest.fixture
+def client(tmp_path: Path, real_bot: Bot, clock: Clock) -> Iterator[TestClient]:
+    with app_client(tmp_path, real_bot, clock) as c:
+        yield c
+
+
+def db_path(client: TestClient) -> Path:
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+    return settings.db_path
+
+
+def start(client: TestClient, **body: Any) -> dict[str, Any]:
+    """Start a conversation; returns the 201 body with an ``auth`` header dict added."""
+    r = client.post("/api/v1/conversations", json=body)
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()
+    data["auth"] = {"Authorization": f"Bearer {data['token']}"}
+    return data
+
+
+def say(client: TestClient, conv: dict[str, Any], text: str, expect: int = 201) -> dict[str, Any]:
+    r = client.post(f"/api/v1/conversations/{conv['conversation_id']}/messages", json={"text": text}, headers=conv["auth"])
+    assert r.status_code == expect, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+def new_agent(path: Path, name: str = "Alice", languages: tuple[str, ...] = LANGUAGES, capacity: int = 3) -> tuple[Agent, dict[str, str]]:
+    db = open_db(path)
+    try:
+        agent, key = add_agent(db, name=name, languages=languages, capacity=capacity, now=START)
+    finally:
+        db.close()
+    return agent, {"Authorization": f"Bearer {key}"}
+
+
+def read_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read through a brand-new plain sqlite3 connection: what is there is committed."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
