@@ -1,0 +1,65 @@
+"""What the benchmarks run against: one embedder (cached) and, per knowledge base, a retriever and
+the real bot, each built once per run.
+
+The project's own knowledge base (``Settings.kb_path``) uses the server's data folder, so its index
+and calibration are the ones ``make index`` keeps current; any other knowledge base gets its own
+folder ``<cache_root>/<sha1 of its resolved path>/`` and never touches the server's index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from bot.assembly import build_bot
+from bot.settings import PROJECT_ROOT, Settings
+from bot.turn import Bot
+from eval.embedding_cache import CachedEmbedder
+from retrieval import Embedder, Retriever, SentenceTransformerEmbedder, load_retriever
+
+DEFAULT_CACHE_ROOT = PROJECT_ROOT / "var" / "eval-cache"
+
+
+def kb_digest(kb: Path | str) -> str:
+    return hashlib.sha1(str(Path(kb).resolve()).encode()).hexdigest()[:12]
+
+
+class Harness:
+    """Builds (once) the retriever and the bot for each knowledge base a run asks about."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        cache_root: Path = DEFAULT_CACHE_ROOT,
+    ) -> None:
+        self.settings = settings
+        inner = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        self.embedder = inner if isinstance(inner, CachedEmbedder) else CachedEmbedder(inner)
+        self.cache_root = Path(cache_root)
+        self._retrievers: dict[Path, Retriever] = {}
+        self._bots: dict[Path, Bot] = {}
+
+    def kb_settings(self, kb: Path | str) -> Settings:
+        """The settings of a bot serving ``kb``: the server's own, with the KB and data folder swapped."""
+        path = Path(kb).resolve()
+        if path == Path(self.settings.kb_path).resolve():
+            return self.settings
+        data_dir = self.cache_root / kb_digest(path)
+        return self.settings.model_copy(update={"kb_path": path, "data_dir": data_dir})
+
+    def retriever(self, kb: Path | str) -> Retriever:
+        path = Path(kb).resolve()
+        if path in self._bots:
+            return self._bots[path].retriever
+        if path not in self._retrievers:
+            settings = self.kb_settings(path)
+            self._retrievers[path] = load_retriever(path, self.embedder, settings.index_dir)
+        return self._retrievers[path]
+
+    def bot(self, kb: Path | str) -> Bot:
+        """The bot exactly as the server builds it (``bot.assembly.build_bot``), for ``kb``."""
+        path = Path(kb).resolve()
+        if path not in self._bots:
+            self._bots[path] = build_bot(self.kb_settings(path), embedder=self.embedder)
+        return self._bots[path]
