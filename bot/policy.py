@@ -33,9 +33,9 @@ class Reason(StrEnum):
 class Thresholds:
     """The policy's numbers (from ``Settings``)."""
 
-    answer_min_confidence: float = 0.55
+    answer_min_confidence: float = 0.70
     clarify_min_confidence: float = 0.25
-    clarify_max_margin: float = 0.015
+    clarify_max_margin: float = 0.010
     max_unconfident_turns: int = 2
 
 

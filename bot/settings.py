@@ -29,13 +29,13 @@ class Settings(BaseSettings):
         0.80, ge=0, le=1, description="A conversation switches language only above this detection confidence."
     )
     answer_min_confidence: float = Field(
-        0.55, ge=0, le=1, description="Calibrated confidence needed to answer with an article."
+        0.70, ge=0, le=1, description="Calibrated confidence needed to answer with an article."
     )
     clarify_min_confidence: float = Field(
         0.25, ge=0, le=1, description="Below this the bot says it is not sure instead of offering a choice."
     )
     clarify_max_margin: float = Field(
-        0.015, ge=0, le=1, description="Score gap between the two best articles under which the bot asks which one."
+        0.010, ge=0, le=1, description="Score gap between the two best articles under which the bot asks which one."
     )
     max_unconfident_turns: int = Field(
         2, ge=1, le=10, description="Unconfident turns in a row before the conversation is handed to a human."
