@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
+from handoff.db import open_db
 from retrieval import HashEmbedder, Retriever, SentenceTransformerEmbedder, load_retriever
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,3 +63,17 @@ def tiny_kb(tmp_path: Path) -> Path:
         for slug in ("reset-password", "deposit-not-credited", "withdrawal-pending"):
             shutil.copy(KB / lang / f"{slug}.md", root / lang / f"{slug}.md")
     return root
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    """A handoff database file of its own for each test."""
+    return tmp_path / "h.db"
+
+
+@pytest.fixture
+def db(path: Path) -> Iterator[Database]:
+    """A migrated handoff database (WAL, foreign keys), closed after the test."""
+    database = open_db(path)
+    yield database
+    database.close()

@@ -1,7 +1,6 @@
 """Agents: keys shown once and stored hashed, authentication, disabling, presence."""
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,22 +17,9 @@ from handoff.agents import (
     list_agents,
     touch_agent,
 )
-from handoff.db import open_db
 from handoff.errors import AgentNotFound, InvalidInput
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "h.db"
-
-
-@pytest.fixture
-def db(path: Path) -> Iterator[Database]:
-    database = open_db(path)
-    yield database
-    database.close()
 
 
 def test_add_agent_returns_agent_and_prefixed_key(db: Database) -> None:

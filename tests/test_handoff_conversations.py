@@ -2,7 +2,6 @@
 
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,18 +28,6 @@ from handoff.states import transition
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 S = ConversationStatus
-
-
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "h.db"
-
-
-@pytest.fixture
-def db(path: Path) -> Iterator[Database]:
-    database = open_db(path)
-    yield database
-    database.close()
 
 
 def test_create_conversation_defaults_to_bot_with_uuid4(db: Database) -> None:

@@ -5,7 +5,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,18 +21,6 @@ from handoff.tickets import enqueue
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "h.db"
-
-
-@pytest.fixture
-def db(path: Path) -> Iterator[Database]:
-    database = open_db(path)
-    yield database
-    database.close()
 
 
 def schema_of(db: Database) -> list[tuple[str, str, str | None]]:

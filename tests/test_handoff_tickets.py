@@ -1,7 +1,7 @@
 """The agent queue: enqueue, claims (with the race), claim_next order, language routing, capacity."""
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -29,18 +29,6 @@ from handoff.tickets import claim, claim_next, enqueue, resolve
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 S = ConversationStatus
-
-
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "h.db"
-
-
-@pytest.fixture
-def db(path: Path) -> Iterator[Database]:
-    database = open_db(path)
-    yield database
-    database.close()
 
 
 def agent(db: Database, languages: str = "en", capacity: int = 3) -> int:

@@ -1,8 +1,6 @@
 """Operations on a held conversation: release, resolve, hand back, agent replies, disabling its agent."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +8,6 @@ from sqlite_utils import Database
 
 from handoff.agents import add_agent, disable_agent
 from handoff.conversations import create_conversation, get_conversation, list_messages
-from handoff.db import open_db
 from handoff.entries import get_active_entry
 from handoff.errors import NotClaimedByAgent, NotInQueue
 from handoff.models import ConversationStatus, Priority, QueueStatus, Sender
@@ -18,18 +15,6 @@ from handoff.tickets import claim, claim_next, enqueue, record_agent_reply, rele
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 S = ConversationStatus
-
-
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "h.db"
-
-
-@pytest.fixture
-def db(path: Path) -> Iterator[Database]:
-    database = open_db(path)
-    yield database
-    database.close()
 
 
 def agent(db: Database, languages: str = "en", capacity: int = 3) -> int:
