@@ -2,7 +2,7 @@
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from handoff.agents import add_agent, disable_agent
+from handoff.agents import disable_agent
 from handoff.conversations import create_conversation, get_conversation
 from handoff.db import open_db
 from handoff.entries import get_active_entry, held_by
@@ -27,34 +27,9 @@ from handoff.errors import (
 from handoff.models import ConversationStatus, Priority, QueueStatus
 from handoff.tickets import claim, claim_next, enqueue, resolve
 
-T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+from .handoff_support import T0, agent, audit, waiting
+
 S = ConversationStatus
-
-
-def agent(db: Database, languages: str = "en", capacity: int = 3) -> int:
-    return add_agent(
-        db, name=f"agent-{languages}", languages=languages.split(","), capacity=capacity, now=T0
-    )[0].id
-
-
-def waiting(
-    db: Database,
-    *,
-    language: str = "en",
-    priority: Priority = Priority.NORMAL,
-    at: datetime = T0,
-    context: dict[str, Any] | None = None,
-) -> str:
-    cid = create_conversation(db, locale=None, language=language, now=at).id
-    enqueue(db, cid, priority=priority, reason="user_asked", language=language, context=context, now=at)
-    return cid
-
-
-def audit(db: Database, cid: str) -> list[tuple[str, str, str, str]]:
-    return [
-        (r["actor"], r["from_status"], r["to_status"], r["reason"])
-        for r in db.query("SELECT * FROM audit_log WHERE conversation_id = ? ORDER BY id", [cid])
-    ]
 
 
 # --- enqueue ---------------------------------------------------------------------------------------

@@ -1,46 +1,20 @@
 """Operations on a held conversation: release, resolve, hand back, agent replies, disabling its agent."""
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 from sqlite_utils import Database
 
-from handoff.agents import add_agent, disable_agent
+from handoff.agents import disable_agent
 from handoff.conversations import create_conversation, get_conversation, list_messages
 from handoff.entries import get_active_entry
 from handoff.errors import NotClaimedByAgent, NotInQueue
 from handoff.models import ConversationStatus, Priority, QueueStatus, Sender
 from handoff.tickets import claim, claim_next, enqueue, record_agent_reply, release, resolve, return_to_bot
 
-T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+from .handoff_support import T0, agent, audit, waiting
+
 S = ConversationStatus
-
-
-def agent(db: Database, languages: str = "en", capacity: int = 3) -> int:
-    return add_agent(
-        db, name=f"agent-{languages}", languages=languages.split(","), capacity=capacity, now=T0
-    )[0].id
-
-
-def waiting(
-    db: Database,
-    *,
-    language: str = "en",
-    priority: Priority = Priority.NORMAL,
-    at: datetime = T0,
-    context: dict[str, Any] | None = None,
-) -> str:
-    cid = create_conversation(db, locale=None, language=language, now=at).id
-    enqueue(db, cid, priority=priority, reason="user_asked", language=language, context=context, now=at)
-    return cid
-
-
-def audit(db: Database, cid: str) -> list[tuple[str, str, str, str]]:
-    return [
-        (r["actor"], r["from_status"], r["to_status"], r["reason"])
-        for r in db.query("SELECT * FROM audit_log WHERE conversation_id = ? ORDER BY id", [cid])
-    ]
 
 
 # --- release, resolve, hand back -------------------------------------------------------------------
