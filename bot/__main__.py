@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
-from pathlib import Path
 
 from bot.payload import result_json
 from bot.settings import Settings
@@ -15,14 +13,7 @@ from bot.turn import TurnContext, TurnResult
 
 
 def _settings(kb: str | None) -> Settings:
-    settings = Settings()
-    if kb:
-        path = Path(kb).resolve()
-        digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
-        # A knowledge base other than the server's gets its own index folder so that asking
-        # against a benchmark KB never invalidates the server's index.
-        settings = settings.model_copy(update={"kb_path": path, "data_dir": settings.data_dir / "kb-cache" / digest})
-    return settings
+    return Settings().for_kb(kb) if kb else Settings()
 
 
 def _print_text(r: TurnResult) -> None:

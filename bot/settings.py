@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -58,6 +59,20 @@ class Settings(BaseSettings):
         if self.clarify_min_confidence > self.answer_min_confidence:
             raise ValueError("clarify_min_confidence must not exceed answer_min_confidence")
         return self
+
+    def for_kb(self, kb: Path | str, cache_root: Path | None = None) -> Settings:
+        """These settings serving another knowledge base.
+
+        The server's own knowledge base keeps them as they are. Any other gets a data folder of its
+        own, ``<cache_root>/<sha1 of its resolved path>`` (default root ``<data_dir>/kb-cache``), so
+        asking or benchmarking against it never invalidates the server's index and calibration.
+        """
+        path = Path(kb).resolve()
+        if path == Path(self.kb_path).resolve():
+            return self
+        digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+        root = cache_root if cache_root is not None else self.data_dir / "kb-cache"
+        return self.model_copy(update={"kb_path": path, "data_dir": root / digest})
 
     @property
     def index_dir(self) -> Path:

@@ -8,7 +8,6 @@ folder ``<cache_root>/<sha1 of its resolved path>/`` and never touches the serve
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from bot.assembly import build_bot
@@ -18,10 +17,6 @@ from eval.embedding_cache import CachedEmbedder
 from retrieval import Embedder, Retriever, SentenceTransformerEmbedder, load_retriever
 
 DEFAULT_CACHE_ROOT = PROJECT_ROOT / "var" / "eval-cache"
-
-
-def kb_digest(kb: Path | str) -> str:
-    return hashlib.sha1(str(Path(kb).resolve()).encode()).hexdigest()[:12]
 
 
 class Harness:
@@ -42,11 +37,7 @@ class Harness:
 
     def kb_settings(self, kb: Path | str) -> Settings:
         """The settings of a bot serving ``kb``: the server's own, with the KB and data folder swapped."""
-        path = Path(kb).resolve()
-        if path == Path(self.settings.kb_path).resolve():
-            return self.settings
-        data_dir = self.cache_root / kb_digest(path)
-        return self.settings.model_copy(update={"kb_path": path, "data_dir": data_dir})
+        return self.settings.for_kb(kb, self.cache_root)
 
     def retriever(self, kb: Path | str) -> Retriever:
         path = Path(kb).resolve()
