@@ -80,12 +80,10 @@ class Bot:
         clean = red.text
         hints = LanguageHints(conversation=ctx.conversation_language, locale=ctx.locale)
         lang = detect_language(clean, hints, backend=self.language_backend or None)
-        conv_lang = ctx.conversation_language or lang.answer_lang
-        if ctx.conversation_language is None or should_switch(
+        keep = ctx.conversation_language is not None and not should_switch(
             ctx.conversation_language, lang, self.language_switch_confidence
-        ):
-            conv_lang = lang.answer_lang
-        reply_lang = conv_lang
+        )
+        reply_lang = ctx.conversation_language if keep and ctx.conversation_language else lang.answer_lang
         vector = self.retriever.embedder.encode_queries([clean])[0]
         intent = self.intents.classify(clean, reply_lang, vector, [])
         hits: list[Hit] = []
@@ -120,7 +118,7 @@ class Bot:
         return TurnResult(
             redaction=red,
             language=lang,
-            conversation_language=conv_lang,
+            conversation_language=reply_lang,
             answer_language=reply_lang,
             intent=intent,
             hits=tuple(hits),
