@@ -48,8 +48,8 @@ setup: index
 
 run: setup
 	$(PY) -m handoff migrate
-	$(PY) -m bot demo-agent
-	$(PY) -m uvicorn --factory bot.app:create_app --host $(HOST) --port $(PORT)
+	$(PY) -m web demo-agent
+	$(PY) -m uvicorn --factory web.app:create_app --host $(HOST) --port $(PORT)
 
 test: setup browser
 	$(PY) -m pytest
@@ -64,7 +64,7 @@ check-kb: install
 	$(PY) -m retrieval check-kb
 
 lint: install
-	$(PY) -m ruff check bot retrieval handoff eval tests
+	$(PY) -m ruff check bot config retrieval handoff web eval tests
 
 clean:
 	rm -rf $(VENV) var

@@ -1,5 +1,4 @@
-"""``python -m bot ask [--kb PATH] [--json] TEXT``, ``python -m bot calibrate`` and
-``python -m bot demo-agent [--json]``."""
+"""``python -m bot ask [--kb PATH] [--json] TEXT``, and ``python -m bot calibrate``."""
 
 from __future__ import annotations
 
@@ -8,8 +7,8 @@ import json
 import sys
 
 from bot.payload import result_json
-from bot.settings import Settings
 from bot.turn import TurnContext, TurnResult
+from config.settings import Settings
 
 
 def _settings(kb: str | None) -> Settings:
@@ -52,41 +51,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     settings = _settings(args.kb)
     retriever = load_retriever(settings.kb_path, SentenceTransformerEmbedder(settings.embedding_model), settings.index_dir)
-    cal = load_calibration(retriever, settings.index_dir, refit=True)
+    cal = load_calibration(retriever, settings.index_dir, top_k=settings.top_k, refit=True)
     print(json.dumps({"weights": cal.weights, "bias": cal.bias, "ece_cv": cal.ece, "n": cal.n}, indent=2))
-    return 0
-
-
-DEMO_AGENT_NAME = "Demo agent"
-
-
-def _cmd_demo_agent(args: argparse.Namespace) -> int:
-    """A fresh agent for trying the console at once; earlier demo agents are disabled, so only the
-    newest printed key works and their conversations go back to the queue."""
-    from datetime import UTC, datetime
-
-    from bot.messages import SUPPORTED_LANGUAGES
-    from handoff.agents import add_agent, disable_agent, list_agents
-    from handoff.db import open_db
-
-    settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(UTC)
-    db = open_db(settings.db_path)
-    try:
-        for old in list_agents(db):
-            if old.name == DEMO_AGENT_NAME and not old.disabled:
-                disable_agent(db, old.id, now=now)
-        agent, key = add_agent(db, name=DEMO_AGENT_NAME, languages=SUPPORTED_LANGUAGES, capacity=5, now=now)
-    finally:
-        db.close()
-    if args.json:
-        print(json.dumps({"agent_id": agent.id, "name": agent.name, "languages": list(agent.languages),
-                          "api_key": key}))
-    else:
-        print(f"agent_id: {agent.id}")
-        print(f"api_key: {key}")
-        print("Sign in to the console (/console) with this key; it is shown once.", file=sys.stderr)
     return 0
 
 
@@ -102,16 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("calibrate", help="refit the confidence calibration on eval/data")
     p.add_argument("--kb", default=None)
     p.set_defaults(func=_cmd_calibrate)
-    p = sub.add_parser("demo-agent", help="create a demo agent speaking every language and print its key")
-    p.add_argument("--json", action="store_true", help='print {"agent_id", "name", "languages", "api_key"}')
-    p.set_defaults(func=_cmd_demo_agent)
     args = parser.parse_args(argv)
-    from handoff.errors import HandoffError
     from retrieval import RetrievalError
 
     try:
         return int(args.func(args))
-    except (RetrievalError, HandoffError) as exc:
+    except RetrievalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -10,8 +10,8 @@ from bot.confidence import FALLBACK, Calibrator, Features, features, fit
 from bot.intents import IntentClassifier
 from bot.messages import load_catalog
 from bot.policy import Thresholds
-from bot.settings import PROJECT_ROOT, Settings
 from bot.turn import Bot
+from config.settings import PROJECT_ROOT, Settings
 from retrieval import Embedder, Retriever, SentenceTransformerEmbedder, load_retriever
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def load_question_rows(folder: Path = QUESTION_SET) -> list[dict[str, str]]:
     return rows
 
 
-def fit_calibration(retriever: Retriever, rows: list[dict[str, str]], top_k: int = 5) -> Calibrator:
+def fit_calibration(retriever: Retriever, rows: list[dict[str, str]], top_k: int) -> Calibrator:
     """Fit confidence on answerable questions: was the best article the gold one?"""
     answerable = [r for r in rows if r.get("kind") == "in_scope" and r.get("gold_slug") not in (None, "", "NONE")]
     if not answerable:
@@ -54,14 +54,14 @@ def fit_calibration(retriever: Retriever, rows: list[dict[str, str]], top_k: int
     return fit(feats, correct, model=m.model, kb_sha256=m.kb_sha256)
 
 
-def load_calibration(retriever: Retriever, folder: Path | None, *, refit: bool = False) -> Calibrator:
+def load_calibration(retriever: Retriever, folder: Path | None, *, top_k: int, refit: bool = False) -> Calibrator:
     """The calibration saved beside the index when it matches; otherwise fit it and save it."""
     m = retriever.index.manifest
     if folder is not None and not refit:
         saved = Calibrator.load(folder)
         if saved and saved.model == m.model and saved.kb_sha256 == m.kb_sha256:
             return saved
-    cal = fit_calibration(retriever, load_question_rows())
+    cal = fit_calibration(retriever, load_question_rows(), top_k)
     if folder is not None and cal is not FALLBACK:
         cal.save(folder)
     return cal
@@ -74,7 +74,7 @@ def build_bot(settings: Settings, *, embedder: Embedder | None = None) -> Bot:
     return Bot(
         retriever=retriever,
         intents=IntentClassifier.build(emb),
-        calibrator=load_calibration(retriever, settings.index_dir),
+        calibrator=load_calibration(retriever, settings.index_dir, top_k=settings.top_k),
         catalog=load_catalog(),
         thresholds=thresholds(settings),
         language_switch_confidence=settings.language_switch_confidence,

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "zh", "ja", "ko", "ru", "es", "pt", "ar")
-DEFAULT_LANGUAGE = "en"
-RTL_LANGUAGES: frozenset[str] = frozenset({"ar"})
+from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
+
+__all__ = ["DEFAULT_LANGUAGE", "RTL_LANGUAGES", "SUPPORTED_LANGUAGES", "Catalog", "language_name", "load_catalog"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +44,11 @@ class Catalog:
 
     def language_name(self, code: str, in_lang: str) -> str:
         """The name of language ``code`` written in ``in_lang``; an unknown code is returned as is."""
-        key = f"lang.{_base_language(code)}"
+        key = f"lang.{base_language(code)}"
         return self.render(key, in_lang) if key in self.texts[DEFAULT_LANGUAGE] else code
 
     def _texts_for(self, lang: str) -> Mapping[str, str]:
-        return self.texts.get(_base_language(lang), self.texts[DEFAULT_LANGUAGE])
+        return self.texts.get(base_language(lang), self.texts[DEFAULT_LANGUAGE])
 
 
 @functools.cache
@@ -77,6 +77,3 @@ def language_name(code: str, in_lang: str) -> str:
     """The name of language ``code`` written in ``in_lang`` (``language_name("ja", "es") == "japonés"``)."""
     return load_catalog().language_name(code, in_lang)
 
-
-def _base_language(code: str) -> str:
-    return code.strip().lower().replace("_", "-").split("-", 1)[0]

@@ -33,10 +33,10 @@ class Reason(StrEnum):
 class Thresholds:
     """The policy's numbers (from ``Settings``)."""
 
-    answer_min_confidence: float = 0.70
-    clarify_min_confidence: float = 0.25
-    clarify_max_margin: float = 0.010
-    max_unconfident_turns: int = 2
+    answer_min_confidence: float
+    clarify_min_confidence: float
+    clarify_max_margin: float
+    max_unconfident_turns: int
 
 
 @dataclass(frozen=True, slots=True)

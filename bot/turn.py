@@ -1,5 +1,5 @@
 """One bot turn without storage: redact, detect the language, classify, retrieve, decide, and
-compose the replies in the user's language. ``bot.chat`` adds the conversation and the queue."""
+compose the replies in the user's language. ``web.chat`` adds the conversation and the queue."""
 
 from __future__ import annotations
 
@@ -69,10 +69,10 @@ class Bot:
     intents: IntentClassifier
     calibrator: Calibrator
     catalog: Catalog
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    language_switch_confidence: float = 0.8
-    language_backend: str | None = None
-    top_k: int = 5
+    thresholds: Thresholds
+    language_switch_confidence: float
+    language_backend: str | None
+    top_k: int
 
     def handle(self, text: str, ctx: TurnContext = TurnContext()) -> TurnResult:
         """Decide and compose the replies for one user message."""

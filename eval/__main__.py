@@ -34,7 +34,7 @@ def _write_json(path: str | None, report: dict[str, Any]) -> None:
 
 
 def _harness(args: argparse.Namespace, embedder: Embedder | None) -> Harness:
-    from bot.settings import Settings
+    from config.settings import Settings
     from eval.harness import Harness
 
     return Harness(Settings(), embedder, Path(args.cache_dir))

@@ -33,10 +33,11 @@ from bot.confidence import expected_calibration_error
 from bot.language import warm_up
 from bot.policy import Action
 from bot.turn import Bot, TurnContext, TurnResult
+from config.stats import percentile
 from eval.datasets import Query
 from eval.embedding_cache import CachedEmbedder
 from eval.escalation_bench import is_escalated
-from eval.metrics import group_by, percentile, share
+from eval.metrics import group_by, share
 
 
 @dataclass(frozen=True, slots=True)

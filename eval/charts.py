@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from config.stats import percentile
 from eval.bot_bench import TurnRecord, calibration_pairs
-from eval.metrics import percentile, reliability_bins
+from eval.metrics import reliability_bins
 
 DPI = 110
 

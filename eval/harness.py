@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.assembly import build_bot
-from bot.settings import PROJECT_ROOT, Settings
 from bot.turn import Bot
+from config.settings import PROJECT_ROOT, Settings
 from eval.embedding_cache import CachedEmbedder
 from retrieval import Embedder, Retriever, SentenceTransformerEmbedder, load_retriever
 

@@ -27,6 +27,7 @@ from bot.language import (
     detector_scores,
     warm_up,
 )
+from config.stats import percentile
 from eval.metrics_langid import CORE, LangidItem, Scored, langid_report
 
 SENTINEL = "und"
@@ -44,11 +45,6 @@ def sample_evenly(items: Sequence[LangidItem], limit: int | None) -> list[Langid
     if limit is None or limit >= len(items):
         return list(items)
     return [items[i * len(items) // limit] for i in range(limit)]
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def run_langid(
@@ -76,7 +72,7 @@ def run_langid(
         "limit": limit,
         "warm_up_s": round(warm_up_s, 2),
         "latency_ms_p50": round(statistics.median(latencies) * 1000, 4) if latencies else None,
-        "latency_ms_p95": round(_percentile(latencies, 0.95) * 1000, 4),
+        "latency_ms_p95": round((percentile(latencies, 95) or float("nan")) * 1000, 4),
         "latency_ms_mean": round(statistics.fmean(latencies) * 1000, 4) if latencies else None,
         "fallback_rate": fallbacks / len(items) if items else None,
     }

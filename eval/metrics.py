@@ -46,15 +46,6 @@ def mean(values: Iterable[float]) -> float | None:
     return sum(items) / len(items) if items else None
 
 
-def percentile(values: Iterable[float], q: float) -> float | None:
-    """Nearest-rank percentile (``q`` in 0..100); None for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    index = max(0, math.ceil(q / 100 * len(ordered) - 1e-9) - 1)
-    return ordered[min(index, len(ordered) - 1)]
-
-
 def group_by(items: Iterable[T], key: Callable[[T], K | None]) -> dict[K, list[T]]:
     """Items grouped on ``key`` (sorted by key); items whose key is None or "" are left out."""
     groups: defaultdict[K, list[T]] = defaultdict(list)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 from eval import charts
 from eval.bot_bench import TurnRecord
 from eval.tables import TABLES, cell, render

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 from eval.bot_bench import run_bot
 from eval.datasets import (
     load_bot_queries,

@@ -1,12 +1,11 @@
 """Command line: ``python -m handoff migrate | add-agent | disable-agent | list-agents | export-transcript``.
 
-Without ``--db`` every command uses ``$SUPPORTBOT_DATA_DIR/supportbot.db`` (default ``var/``, relative
-to the current directory), the same file the server uses with the same environment.
+Without ``--db`` every command uses ``Settings().db_path``: the file the server uses, read from the one
+``config.Settings`` (environment and ``.env``) with the same defaults, whatever the working directory.
 """
 
 import argparse
 import json
-import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -15,21 +14,19 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from config.settings import Settings
 from handoff.agents import add_agent, disable_agent, list_agents
-from handoff.db import default_db_path, open_db
+from handoff.db import open_db
 from handoff.errors import HandoffError
 from handoff.models import Agent
 from handoff.schema import migrations
 from handoff.transcripts import get_transcript, transcript_to_json, transcript_to_text
 
-DATA_DIR_ENV = "SUPPORTBOT_DATA_DIR"
-DEFAULT_DATA_DIR = "var"
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return the process exit status (0 ok, 1 domain error, 2 usage error)."""
     args = _parser().parse_args(argv)
-    path = Path(args.db) if args.db else default_db_path(Path(os.environ.get(DATA_DIR_ENV, DEFAULT_DATA_DIR)))
+    path = Path(args.db) if args.db else Settings().db_path
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         db = open_db(path)
@@ -104,7 +101,7 @@ def _now() -> datetime:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m handoff", description="Human-agent queue admin.")
     commands = parser.add_subparsers(dest="command", required=True)
-    db_help = f"database file (default: ${DATA_DIR_ENV}/supportbot.db, ${DATA_DIR_ENV} defaulting to var/)"
+    db_help = "database file (default: the server's, <SUPPORTBOT_DATA_DIR>/supportbot.db)"
 
     def command(name: str, run: object, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)

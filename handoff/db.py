@@ -13,16 +13,8 @@ from sqlite_utils import Database
 
 from handoff.schema import migrations
 
-DB_FILENAME = "supportbot.db"
 BUSY_TIMEOUT_S = 5.0
 
-
-def default_db_path(data_dir: Path) -> Path:
-    """Return the database file inside a data directory, shared by the server and the CLI.
-
-    :param data_dir: the directory named by ``SUPPORTBOT_DATA_DIR`` (read by the callers, not here).
-    """
-    return data_dir / DB_FILENAME
 
 
 def open_db(path: Path | str, *, migrate: bool = True) -> Database:

@@ -1,11 +1,9 @@
 """Language codes as handoff stores them: lowercase ISO 639-1, two letters."""
 
-import re
 from collections.abc import Iterable
 
+from config.languages import base_language, is_language_code
 from handoff.errors import InvalidInput
-
-_ISO_639_1 = re.compile(r"[a-z]{2}")
 
 
 def normalize_language(code: str) -> str:
@@ -15,8 +13,8 @@ def normalize_language(code: str) -> str:
 
     :raises InvalidInput: if what remains is not two ASCII letters.
     """
-    base = code.strip().lower().replace("_", "-").split("-", 1)[0]
-    if not _ISO_639_1.fullmatch(base):
+    base = base_language(code)
+    if not is_language_code(base):
         raise InvalidInput(f"not an ISO 639-1 language code: {code!r}")
     return base
 

@@ -5,10 +5,10 @@ without a reply counts as breached as soon as its clock passes the target; befor
 unknown and it is left out of the breach rate.
 """
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from config.stats import percentile
 from handoff.models import Priority
 
 
@@ -71,19 +71,6 @@ class FirstResponseStats:
     breached: int
     decided: int
     breach_rate: float | None
-
-
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Return the nearest-rank percentile: the smallest value with at least ``pct``% of values <= it.
-
-    :param pct: in (0, 100].
-    :returns: ``None`` for an empty sequence.
-    """
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def first_response_stats(

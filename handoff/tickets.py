@@ -22,8 +22,6 @@ from handoff.models import ConversationStatus, Message, Priority, QueueEntry, Qu
 from handoff.states import lock_conversation, transition, write_audit
 from handoff.timestamps import to_iso
 
-ANY_LANGUAGE_AFTER_S = 120.0
-
 # True when the agent exists, is enabled and holds fewer claimed entries than its capacity. Evaluated
 # inside the claiming UPDATE, so the capacity check and the claim cannot be separated by another write.
 _AGENT_CAN_TAKE = (
@@ -142,13 +140,14 @@ def claim(db: Database, conversation_id: str, agent_id: int, *, now: datetime) -
 
 
 def claim_next(
-    db: Database, agent_id: int, *, now: datetime, any_language_after_s: float = ANY_LANGUAGE_AFTER_S
+    db: Database, agent_id: int, *, now: datetime, any_language_after_s: float
 ) -> QueueEntry | None:
     """Claim the best waiting conversation this agent may take.
 
     Order: priority (urgent, high, normal), then longest waiting. Only conversations in one of the
-    agent's languages qualify, unless they have waited more than ``any_language_after_s``: then any
-    agent may take them, because a late answer in a second language beats no answer.
+    agent's languages qualify, unless they have waited ``any_language_after_s`` or longer: then any
+    agent may take them, because a late answer in a second language beats no answer. "Waited" is
+    inclusive: at exactly ``any_language_after_s`` any agent may claim, as ``queue_view`` shows it.
 
     :returns: the claimed entry, or ``None`` when nothing qualifies.
     :raises OverCapacity, AgentNotFound, AgentDisabled: as named.
@@ -161,7 +160,7 @@ def claim_next(
             "WHERE id = (SELECT q.id FROM queue_entries q WHERE q.status = 'waiting' AND ("
             "  q.language IN (SELECT value FROM json_each("
             "    (SELECT languages FROM agents WHERE id = :agent)))"
-            "  OR q.enqueued_at < :cutoff)"
+            "  OR q.enqueued_at <= :cutoff)"
             " ORDER BY q.priority_rank DESC, q.enqueued_at, q.id LIMIT 1) "
             f"AND status = 'waiting' AND {_AGENT_CAN_TAKE} RETURNING *",
             {"agent": agent_id, "now": to_iso(now), "cutoff": cutoff},

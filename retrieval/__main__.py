@@ -1,30 +1,18 @@
 """``python -m retrieval build-model | build-index | check-kb``.
 
-Defaults follow the server's: ``SUPPORTBOT_DATA_DIR`` (index under ``<data dir>/index``) and
-``SUPPORTBOT_EMBEDDING_MODEL``; as a command-line edge this module may read them.
+Defaults are the server's, read from the one ``config.Settings`` (environment and ``.env``): the index
+under ``<data dir>/index``, the knowledge base and the embedding model, whatever the working directory.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
+from config.settings import Settings
 from retrieval.errors import RetrievalError
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-q4"
-DEFAULT_KB = PROJECT_ROOT / "kb_articles"
-
-
-def _data_dir() -> Path:
-    return Path(os.environ.get("SUPPORTBOT_DATA_DIR") or PROJECT_ROOT / "var")
-
-
-def _model() -> str:
-    return os.environ.get("SUPPORTBOT_EMBEDDING_MODEL") or str(DEFAULT_MODEL_DIR)
 
 
 def _cmd_build_model(args: argparse.Namespace) -> int:
@@ -43,7 +31,7 @@ def _cmd_build_index(args: argparse.Namespace) -> int:
     from retrieval.embedder import SentenceTransformerEmbedder
     from retrieval.retriever import load_retriever
 
-    index_dir = Path(args.out) if args.out else _data_dir() / "index"
+    index_dir = Path(args.out) if args.out else Settings().index_dir
     embedder = SentenceTransformerEmbedder(args.model)
     retriever = load_retriever(args.kb, embedder, index_dir, on_rebuild=lambda why: print(f"rebuilding: {why}"))
     print(f"index at {index_dir}: {len(retriever.index.passages)} passages, {len(retriever.articles)} articles")
@@ -70,19 +58,20 @@ def _cmd_check_kb(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings = Settings()
     parser = argparse.ArgumentParser(prog="python -m retrieval", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("build-model", help="build the offline sentence-transformers model folder")
-    p.add_argument("--out", default=str(DEFAULT_MODEL_DIR))
+    p.add_argument("--out", default=settings.embedding_model)
     p.add_argument("--force", action="store_true", help="rebuild even if the folder exists")
     p.set_defaults(func=_cmd_build_model)
     p = sub.add_parser("build-index", help="build (or verify) the FAISS index of a knowledge base")
-    p.add_argument("--kb", default=str(DEFAULT_KB), help="kb_articles folder or JSONL file")
+    p.add_argument("--kb", default=str(settings.kb_path), help="kb_articles folder or JSONL file")
     p.add_argument("--out", default=None, help="index folder (default: <data dir>/index)")
-    p.add_argument("--model", default=_model(), help="sentence-transformers model name or path")
+    p.add_argument("--model", default=settings.embedding_model, help="sentence-transformers model name or path")
     p.set_defaults(func=_cmd_build_index)
     p = sub.add_parser("check-kb", help="validate the knowledge base and print coverage")
-    p.add_argument("--kb", default=str(DEFAULT_KB))
+    p.add_argument("--kb", default=str(settings.kb_path))
     p.set_defaults(func=_cmd_check_kb)
     args = parser.parse_args(argv)
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from config.settings import Settings
 from handoff.db import open_db
 from retrieval import HashEmbedder, Retriever, SentenceTransformerEmbedder, load_retriever
 
@@ -23,6 +24,9 @@ if not SHARED.is_dir():
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# The shipped defaults (no .env): what tests pass where production code passes the Settings it was given.
+DEFAULTS = Settings(_env_file=None)
 
 
 @pytest.fixture(scope="session")

@@ -126,7 +126,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 "-m",
                 "uvicorn",
                 "--factory",
-                "bot.app:create_app",
+                "web.app:create_app",
                 "--host",
                 "127.0.0.1",
                 "--port",

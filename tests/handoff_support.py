@@ -7,10 +7,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from config.settings import Settings
 from handoff.agents import add_agent
 from handoff.conversations import create_conversation
 from handoff.models import Priority
 from handoff.tickets import enqueue
+
+# The routing timeout the server uses by default: tests pass it the way web.app passes the setting.
+ROUTING_S: float = Settings.model_fields["any_language_after_s"].default
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

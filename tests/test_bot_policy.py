@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.policy import Action, Reason, Signals, Thresholds, decide
@@ -49,8 +51,8 @@ def test_decide_table(signals: Signals, action: Action, reason: Reason, priority
 def test_decide_thresholds_come_from_settings() -> None:
     s = Signals(confidence=0.6, margin=0.05)
     assert decide(s, T).action is Action.answer
-    assert decide(s, Thresholds(answer_min_confidence=0.7)).action is Action.clarify
-    assert decide(Signals(confidence=0.3), Thresholds(max_unconfident_turns=1)).action is Action.handoff
+    assert decide(s, replace(T, answer_min_confidence=0.7)).action is Action.clarify
+    assert decide(Signals(confidence=0.3), replace(T, max_unconfident_turns=1)).action is Action.handoff
 
 
 @pytest.mark.parametrize(("reason", "unconfident"), [

@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from bot.assembly import load_calibration
+from bot.assembly import load_calibration, thresholds
 from bot.intents import IntentClassifier
 from bot.messages import load_catalog
-from bot.policy import Action, Thresholds
+from bot.policy import Action
 from bot.turn import Bot, TurnContext
 from retrieval import Retriever
 
-from .conftest import ROOT
+from .conftest import DEFAULTS, ROOT
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -27,9 +27,12 @@ def bot(kb_retriever: Retriever, tmp_path_factory: pytest.TempPathFactory) -> Bo
     return Bot(
         retriever=kb_retriever,
         intents=IntentClassifier.build(kb_retriever.embedder),
-        calibrator=load_calibration(kb_retriever, tmp_path_factory.mktemp("cal")),
+        calibrator=load_calibration(kb_retriever, tmp_path_factory.mktemp("cal"), top_k=DEFAULTS.top_k),
         catalog=load_catalog(),
-        thresholds=Thresholds(),
+        thresholds=thresholds(DEFAULTS),
+        language_switch_confidence=DEFAULTS.language_switch_confidence,
+        language_backend=DEFAULTS.language_backend or None,
+        top_k=DEFAULTS.top_k,
     )
 
 
@@ -110,7 +113,7 @@ def test_turn_short_message_keeps_conversation_language(bot: Bot) -> None:
 def test_turn_two_unconfident_turns_in_a_row_hand_off(bot: Bot) -> None:
     from dataclasses import replace
 
-    never_sure = replace(bot, thresholds=Thresholds(answer_min_confidence=1.0, clarify_min_confidence=0.0))
+    never_sure = replace(bot, thresholds=replace(bot.thresholds, answer_min_confidence=1.0, clarify_min_confidence=0.0))
     first = never_sure.handle("how do I withdraw USDT?")
     assert first.decision.action is Action.clarify
     assert first.unconfident_streak == 1

@@ -1,15 +1,54 @@
-"""The README documents every setting, and the packages keep their dependency direction."""
+"""The README documents every setting, and the packages keep the layout ``docs/architecture.md`` draws.
+
+Each rule walks the source with ``ast`` (never by importing it), so a broken rule fails here with the
+file and the offending name, before it becomes a habit.
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from config.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("bot", "config", "retrieval", "handoff", "web", "eval")
+# What each package may import of the project (config is the leaf everyone may use).
+ALLOWED = {
+    "config": set(),
+    "retrieval": {"config"},
+    "handoff": {"config"},
+    "bot": {"config", "retrieval"},
+    "web": {"config", "bot", "retrieval", "handoff"},
+    "eval": {"config", "bot", "retrieval"},
+}
+THIRD_PARTY_FORBIDDEN = {
+    "bot": {"fastapi", "starlette", "uvicorn", "sqlite_utils", "sqlite3", "psycopg"},
+    "retrieval": {"fastapi", "starlette", "uvicorn", "sqlite_utils", "sqlite3", "psycopg"},
+    "handoff": {"fastapi", "starlette", "uvicorn"},
+    "config": {"fastapi", "starlette", "sqlite_utils", "torch"},
+    "eval": {"fastapi", "starlette"},
+}
+
+
+def _sources(package: str) -> Iterator[tuple[Path, ast.Module]]:
+    for path in sorted((ROOT / package).rglob("*.py")):
+        yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _imports(package: str) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for path, tree in _sources(package):
+        rel = str(path.relative_to(ROOT))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found |= {(rel, alias.name.split(".")[0]) for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add((rel, node.module.split(".")[0]))
+    return found
 
 
 def test_readme_config_table_lists_every_setting() -> None:
@@ -18,31 +57,106 @@ def test_readme_config_table_lists_every_setting() -> None:
     assert missing == []
 
 
-def _imports(package: str) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for path in (ROOT / package).rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found |= {(str(path.relative_to(ROOT)), alias.name.split(".")[0]) for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add((str(path.relative_to(ROOT)), node.module.split(".")[0]))
-    return found
+@pytest.mark.parametrize("package", PACKAGES)
+def test_architecture_dependency_direction(package: str) -> None:
+    project = set(PACKAGES) | {"tests"}
+    bad = sorted(
+        (f, m) for f, m in _imports(package) if m in project and m != package and m not in ALLOWED[package]
+    )
+    assert bad == [], f"{package} may import only {sorted(ALLOWED[package])} of the project"
 
 
-@pytest.mark.parametrize(
-    ("package", "forbidden"),
-    [
-        ("retrieval", {"bot", "handoff", "eval", "fastapi", "sqlite_utils"}),
-        ("handoff", {"bot", "retrieval", "eval"}),
-        ("bot", {"eval"}),
-    ],
-)
-def test_architecture_dependency_direction(package: str, forbidden: set[str]) -> None:
-    bad = sorted((f, m) for f, m in _imports(package) if m in forbidden)
-    assert bad == []
+@pytest.mark.parametrize("package", sorted(THIRD_PARTY_FORBIDDEN))
+def test_architecture_edges_stay_at_the_edge(package: str) -> None:
+    bad = sorted((f, m) for f, m in _imports(package) if m in THIRD_PARTY_FORBIDDEN[package])
+    assert bad == [], "only web imports the HTTP stack; only handoff talks to the database"
 
 
-def test_architecture_nothing_imports_tests_or_eval_outside_eval() -> None:
-    for package in ("bot", "retrieval", "handoff"):
-        assert not {m for _, m in _imports(package)} & {"tests", "eval"}
+def test_architecture_only_web_imports_fastapi() -> None:
+    users = {
+        f.split("/")[0] for package in PACKAGES for f, m in _imports(package) if m in {"fastapi", "starlette"}
+    }
+    assert users <= {"web"}
+
+
+def _string_constants(tree: ast.AST) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.value
+        elif isinstance(node, ast.JoinedStr):
+            yield "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+
+
+def _setting_defaults() -> dict[str, object]:
+    return {
+        name: field.default
+        for name, field in Settings.model_fields.items()
+        if isinstance(field.default, int | float | str) and not isinstance(field.default, bool)
+    }
+
+
+def test_architecture_no_setting_default_is_written_outside_settings() -> None:
+    """A parameter, field or constant named like a setting carries no literal default of its own:
+    the value comes from ``Settings`` (one source), so a changed setting changes every path."""
+    names = set(_setting_defaults())
+    names |= {name.upper() for name in names}
+    bad = []
+    for package in PACKAGES:
+        for path, tree in _sources(package):
+            if path == ROOT / "config" / "settings.py":
+                continue
+            rel = str(path.relative_to(ROOT))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    args = node.args
+                    positional = args.posonlyargs + args.args
+                    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
+                    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+                    bad += [(rel, a.arg) for a, d in pairs if a.arg in names and isinstance(d, ast.Constant)]
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    if node.target.id in names and isinstance(node.value, ast.Constant):
+                        bad.append((rel, node.target.id))
+                elif isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name) and target.id in names and isinstance(node.value, ast.Constant):
+                            bad.append((rel, target.id))
+    assert bad == [], "take the value from Settings instead of repeating its default"
+
+
+def test_architecture_only_settings_reads_the_environment() -> None:
+    bad = []
+    for package in PACKAGES:
+        for path, tree in _sources(package):
+            for node in ast.walk(tree):
+                is_os = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os"
+                if is_os and node.attr in {"environ", "getenv"}:  # type: ignore[attr-defined]
+                    bad.append(str(path.relative_to(ROOT)))
+    allowed = {"config/settings.py"}
+    assert sorted(set(bad) - allowed) == []
+
+
+def test_architecture_doc_names_every_package_and_module() -> None:
+    """``docs/architecture.md`` stays true: it names every package and every module of the core."""
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [p for p in PACKAGES if f"`{p}/`" not in doc]
+    for package in ("bot", "web", "handoff", "retrieval"):
+        for path in sorted((ROOT / package).glob("*.py")):
+            if path.name not in {"__init__.py", "__main__.py"} and f"{path.stem}" not in doc:
+                missing.append(str(path.relative_to(ROOT)))
+        for sub in sorted(p for p in (ROOT / package).iterdir() if (p / "__init__.py").is_file()):
+            if f"{sub.name}/" not in doc:
+                missing.append(str(sub.relative_to(ROOT)))
+    assert missing == []
+
+
+def test_architecture_one_percentile_and_one_language_normaliser() -> None:
+    defs: dict[str, list[str]] = {"percentile": [], "base_language": []}
+    for package in PACKAGES:
+        for path, tree in _sources(package):
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") in defs:
+                    defs[node.name.lstrip("_")].append(str(path.relative_to(ROOT)))
+            text = path.read_text(encoding="utf-8")
+            if 'split("-", 1)[0]' in text and path != ROOT / "config" / "languages.py":
+                defs["base_language"].append(str(path.relative_to(ROOT)) + " (inline)")
+    assert defs == {"percentile": ["config/stats.py"], "base_language": ["config/languages.py"]}

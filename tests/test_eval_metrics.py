@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from config.stats import percentile
 from eval.metrics import (
     BinaryOutcome,
     RankedQuery,
@@ -18,7 +19,6 @@ from eval.metrics import (
     macro_top1,
     mrr_at_k,
     no_answer_summary,
-    percentile,
     rank_by_score,
     ranking_summary,
     recall_at_k,

@@ -71,21 +71,6 @@ def test_cli_without_db_uses_supportbot_data_dir(tmp_path: Path) -> None:
         db.close()
 
 
-def test_cli_without_db_or_env_defaults_to_var(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "SUPPORTBOT_DATA_DIR"}
-    result = subprocess.run(
-        [sys.executable, "-m", "handoff", "migrate"],
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "var" / "supportbot.db").exists()
-
-
 def test_cli_migrate_twice_reports_same_migrations(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

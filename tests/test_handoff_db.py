@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from handoff.agents import add_agent
 from handoff.conversations import append_message, create_conversation, list_messages
-from handoff.db import default_db_path, open_db
+from handoff.db import open_db
 from handoff.entries import get_active_entry
 from handoff.models import Priority, Sender
 from handoff.schema import migrations
@@ -28,10 +28,6 @@ def schema_of(db: Database) -> list[tuple[str, str, str | None]]:
         (r["type"], r["name"], r["sql"])
         for r in db.query("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
     ]
-
-
-def test_default_db_path_is_supportbot_db_in_data_dir(tmp_path: Path) -> None:
-    assert default_db_path(tmp_path) == tmp_path / "supportbot.db"
 
 
 def test_open_db_enables_wal_and_foreign_keys(db: Database, path: Path) -> None:

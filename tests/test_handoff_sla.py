@@ -2,8 +2,9 @@
 
 import pytest
 
+from config.stats import percentile
 from handoff.models import Priority
-from handoff.sla import DEFAULT_SLA, ResponseSample, SlaPolicy, first_response_stats, is_breached, percentile
+from handoff.sla import DEFAULT_SLA, ResponseSample, SlaPolicy, first_response_stats, is_breached
 
 P = Priority
 

@@ -26,6 +26,7 @@ from handoff.errors import (
 )
 from handoff.models import ConversationStatus, Priority, QueueStatus
 from handoff.tickets import claim, claim_next, enqueue, resolve
+from tests.handoff_support import ROUTING_S
 
 from .handoff_support import T0, agent, audit, waiting
 
@@ -210,7 +211,7 @@ def test_claim_next_when_two_agents_race_for_one_conversation_one_gets_it(db: Da
     first, second = agent(db), agent(db)
     for _ in range(10):
         cid = waiting(db)
-        results = run_concurrently(path, [partial(claim_next, agent_id=a, now=T0) for a in (first, second)])
+        results = run_concurrently(path, [partial(claim_next, agent_id=a, now=T0, any_language_after_s=ROUTING_S) for a in (first, second)])
         assert sorted(r is None for r in results) == [False, True], results
         winner = next(r for r in results if r is not None)
         assert winner.conversation_id == cid
@@ -237,10 +238,10 @@ def test_claim_next_serves_urgent_then_high_then_normal_then_oldest(db: Database
     normal_new = waiting(db, priority=Priority.NORMAL, at=T0 + timedelta(seconds=40))
     now = T0 + timedelta(seconds=50)
 
-    order = [claim_next(db, a, now=now).conversation_id for _ in range(5)]  # type: ignore[union-attr]
+    order = [claim_next(db, a, now=now, any_language_after_s=ROUTING_S).conversation_id for _ in range(5)]  # type: ignore[union-attr]
 
     assert order == [urgent_new, high_old, high_new, normal_old, normal_new]
-    assert claim_next(db, a, now=now) is None
+    assert claim_next(db, a, now=now, any_language_after_s=ROUTING_S) is None
 
 
 def test_claim_next_when_language_not_spoken_skips_until_timeout(db: Database) -> None:
@@ -248,10 +249,30 @@ def test_claim_next_when_language_not_spoken_skips_until_timeout(db: Database) -
     ar = waiting(db, language="ar", priority=Priority.URGENT, at=T0)
     zh = waiting(db, language="zh", priority=Priority.NORMAL, at=T0 + timedelta(seconds=5))
 
-    assert claim_next(db, zh_agent, now=T0 + timedelta(seconds=60)).conversation_id == zh  # type: ignore[union-attr]
-    assert claim_next(db, zh_agent, now=T0 + timedelta(seconds=120)) is None
-    entry = claim_next(db, zh_agent, now=T0 + timedelta(seconds=121))
+    assert claim_next(db, zh_agent, now=T0 + timedelta(seconds=60), any_language_after_s=ROUTING_S).conversation_id == zh  # type: ignore[union-attr]
+    assert claim_next(db, zh_agent, now=T0 + timedelta(seconds=119), any_language_after_s=ROUTING_S) is None
+    entry = claim_next(db, zh_agent, now=T0 + timedelta(seconds=120), any_language_after_s=ROUTING_S)
     assert entry is not None and entry.conversation_id == ar
+
+
+def test_claim_next_and_agent_may_see_agree_at_exactly_the_timeout(db: Database) -> None:
+    """What the console lists at the routing timeout is what claim-next hands out, and vice versa."""
+    from handoff.agents import get_agent
+    from handoff.entries import get_active_entry
+    from web.chat import agent_may_see
+
+    zh_agent = agent(db, languages="zh")
+    ar = waiting(db, language="ar", at=T0)
+    for waited in (ROUTING_S - 1, ROUTING_S):
+        now = T0 + timedelta(seconds=waited)
+        entry = get_active_entry(db, ar)
+        assert entry is not None
+        visible = agent_may_see(get_agent(db, zh_agent), entry, now=now, any_language_after_s=ROUTING_S)
+        with db.atomic():
+            claimed = claim_next(db, zh_agent, now=now, any_language_after_s=ROUTING_S)
+            if claimed is not None:
+                assert claimed.conversation_id == ar
+        assert visible == (claimed is not None), waited
 
 
 def test_claim_next_with_custom_timeout_uses_it(db: Database) -> None:
@@ -265,17 +286,17 @@ def test_claim_next_with_custom_timeout_uses_it(db: Database) -> None:
 def test_claim_next_with_several_languages_matches_any_of_them(db: Database) -> None:
     multi = agent(db, languages="zh,en,ru")
     ru = waiting(db, language="ru")
-    assert claim_next(db, multi, now=T0).conversation_id == ru  # type: ignore[union-attr]
+    assert claim_next(db, multi, now=T0, any_language_after_s=ROUTING_S).conversation_id == ru  # type: ignore[union-attr]
 
 
 def test_claim_next_when_at_capacity_raises_409(db: Database) -> None:
     a = agent(db, capacity=2)
     for _ in range(3):
         waiting(db)
-    claim_next(db, a, now=T0)
-    claim_next(db, a, now=T0)
+    claim_next(db, a, now=T0, any_language_after_s=ROUTING_S)
+    claim_next(db, a, now=T0, any_language_after_s=ROUTING_S)
     with pytest.raises(OverCapacity) as caught:
-        claim_next(db, a, now=T0)
+        claim_next(db, a, now=T0, any_language_after_s=ROUTING_S)
     assert (caught.value.status_code, caught.value.code) == (409, "over_capacity")
     assert db.execute("SELECT COUNT(*) FROM queue_entries WHERE status = 'waiting'").fetchone()[0] == 1
 
@@ -295,14 +316,14 @@ def test_claim_next_when_agent_disabled_raises_403(db: Database) -> None:
     a = agent(db)
     disable_agent(db, a, now=T0)
     with pytest.raises(AgentDisabled) as caught:
-        claim_next(db, a, now=T0)
+        claim_next(db, a, now=T0, any_language_after_s=ROUTING_S)
     assert caught.value.status_code == 403
 
 
 def test_claim_next_when_queue_empty_returns_none(db: Database) -> None:
-    assert claim_next(db, agent(db), now=T0) is None
+    assert claim_next(db, agent(db), now=T0, any_language_after_s=ROUTING_S) is None
 
 
 def test_claim_next_when_agent_missing_raises_404(db: Database) -> None:
     with pytest.raises(AgentNotFound):
-        claim_next(db, 42, now=T0)
+        claim_next(db, 42, now=T0, any_language_after_s=ROUTING_S)

@@ -11,6 +11,7 @@ from handoff.entries import get_active_entry
 from handoff.errors import NotClaimedByAgent, NotInQueue
 from handoff.models import ConversationStatus, Priority, QueueStatus, Sender
 from handoff.tickets import claim, claim_next, enqueue, record_agent_reply, release, resolve, return_to_bot
+from tests.handoff_support import ROUTING_S
 
 from .handoff_support import T0, agent, audit, waiting
 
@@ -37,7 +38,7 @@ def test_release_returns_to_waiting_with_original_enqueued_at(db: Database) -> N
     assert get_conversation(db, older).status == S.WAITING
     assert audit(db, older)[-1] == (f"agent:{a}", "with_agent", "waiting", "released")
     # Its original time puts it ahead of the conversation queued after it.
-    assert claim_next(db, b, now=T0 + timedelta(minutes=4)).conversation_id == older  # type: ignore[union-attr]
+    assert claim_next(db, b, now=T0 + timedelta(minutes=4), any_language_after_s=ROUTING_S).conversation_id == older  # type: ignore[union-attr]
     assert get_active_entry(db, newer).status == QueueStatus.WAITING  # type: ignore[union-attr]
 
 

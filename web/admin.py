@@ -12,13 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from bot.deps import AdminDep, DbDep, NowDep, TelemetryDep
-from bot.insights import group_unanswered, load_questions
-from bot.schemas import FirstResponseOut, MetricsOut, RateOut, UnansweredOut
 from handoff.agents import agents_online
 from handoff.backlog import list_queue
 from handoff.metrics import operations_report
 from handoff.models import Priority, QueueStatus
+from web.deps import AdminDep, DbDep, NowDep, TelemetryDep
+from web.insights import group_unanswered, load_questions
+from web.schemas import FirstResponseOut, MetricsOut, RateOut, UnansweredOut
 
 router = APIRouter()
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"

@@ -1,4 +1,4 @@
-"""The FastAPI application factory: ``uvicorn --factory bot.app:create_app``."""
+"""The FastAPI application factory: ``uvicorn --factory web.app:create_app``."""
 
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.chat import ChatService, utcnow
-from bot.errors import BotError, error_body
-from bot.events import StreamTiming
-from bot.pages import STATIC
-from bot.security import MAX_BODY_BYTES, BodyLimitMiddleware, Cors, RateLimits
-from bot.settings import Settings
-from bot.telemetry import Telemetry
 from bot.turn import Bot
+from config.settings import Settings
 from handoff.errors import HandoffError
 from retrieval import Embedder, RetrievalError
+from web.chat import ChatService, utcnow
+from web.errors import BotError, error_body
+from web.events import StreamTiming
+from web.pages import STATIC
+from web.security import MAX_BODY_BYTES, BodyLimitMiddleware, Cors, RateLimits
+from web.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,11 @@ def create_app(
     app.state.static_dir = static_dir or STATIC
     _add_error_handlers(app)
 
-    from bot import admin_api, agent_api, api, pages
+    from web import admin, agent, pages, widget
 
-    app.include_router(api.router)
-    app.include_router(agent_api.router)
-    app.include_router(admin_api.router)
+    app.include_router(widget.router)
+    app.include_router(agent.router)
+    app.include_router(admin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=app.state.static_dir, check_dir=False), name="static")
 

@@ -18,11 +18,11 @@ from typing import Protocol
 import anyio
 from starlette.concurrency import run_in_threadpool
 
-from bot.schemas import ConversationOut, MessageOut, QueueOut
-from bot.views import conversation_out, message_out, queue_snapshot
 from handoff import conversations as convs
 from handoff.agents import get_agent, touch_agent
 from handoff.db import open_db
+from web.schemas import ConversationOut, MessageOut, QueueOut
+from web.views import conversation_out, message_out, queue_snapshot
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.api_support import client, clock, db_path, new_agent, read_rows, real_bot, say, start
+from tests.web_support import client, clock, db_path, new_agent, read_rows, real_bot, say, start
 
 __all__ = ["client", "clock", "real_bot"]  # fixtures used by name
 
@@ -193,8 +193,8 @@ def test_healthz_and_ask(client: TestClient) -> None:
 
 
 def test_static_pages_are_served_from_the_static_folder(tmp_path: Path, real_bot: object) -> None:
-    from bot.app import create_app
-    from tests.api_support import Clock, make_settings
+    from tests.web_support import Clock, make_settings
+    from web.app import create_app
 
     static = tmp_path / "static"
     static.mkdir()

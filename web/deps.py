@@ -1,6 +1,6 @@
 """FastAPI dependencies as ``Annotated`` aliases: state, one DB connection per request, and auth.
 
-Everything here reads ``request.state``, which the lifespan fills once (``bot.app.AppState``). Sync
+Everything here reads ``request.state``, which the lifespan fills once (``web.app.AppState``). Sync
 dependencies run in the threadpool, like the routes, so SQLite never blocks the event loop.
 """
 
@@ -13,8 +13,14 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlite_utils import Database
 
-from bot.chat import ChatService
-from bot.errors import (
+from bot.turn import Bot
+from config.settings import Settings
+from handoff.agents import authenticate, touch_agent
+from handoff.conversations import find_by_token_hash
+from handoff.db import open_db
+from handoff.models import Agent, Conversation
+from web.chat import ChatService
+from web.errors import (
     AdminDisabled,
     ForbiddenToken,
     InvalidAdminKey,
@@ -22,14 +28,8 @@ from bot.errors import (
     InvalidToken,
     RateLimited,
 )
-from bot.security import RateLimits, SlidingWindow, key_matches, retry_after_header, token_hash
-from bot.settings import Settings
-from bot.telemetry import Telemetry
-from bot.turn import Bot
-from handoff.agents import authenticate, touch_agent
-from handoff.conversations import find_by_token_hash
-from handoff.db import open_db
-from handoff.models import Agent, Conversation
+from web.security import RateLimits, SlidingWindow, key_matches, retry_after_header, token_hash
+from web.telemetry import Telemetry
 
 BEARER = "bearer "
 

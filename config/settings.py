@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -14,7 +14,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 class Settings(BaseSettings):
     """Every tunable of the server; each field is documented in the README's config table."""
 
-    model_config = SettingsConfigDict(env_prefix="SUPPORTBOT_", env_file=".env", extra="ignore")
+    # The project's .env, then one in the working directory (later files win), so the server and every
+    # CLI (``python -m handoff``, ``retrieval``, ``web``, ``bot``) read the same values wherever they run.
+    model_config = SettingsConfigDict(
+        env_prefix="SUPPORTBOT_", env_file=(PROJECT_ROOT / ".env", ".env"), extra="ignore"
+    )
 
     data_dir: Path = Field(PROJECT_ROOT / "var", description="Folder for the SQLite database and the index.")
     kb_path: Path = Field(
@@ -53,6 +57,12 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(30, ge=1, description="Messages per minute per conversation token and per IP.")
     max_message_chars: int = Field(2000, ge=1, le=20000, description="Longest accepted user or agent message.")
+
+    @field_validator("data_dir", "kb_path", mode="after")
+    @classmethod
+    def _anchor(cls, path: Path) -> Path:
+        # A relative path means the same folder from any working directory: the project's.
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -1,7 +1,7 @@
 """Pydantic request and response models: the HTTP contract shared with the widget and the console.
 
 Request models forbid unknown fields; response models are separate classes built from handoff's
-dataclasses (``bot.views``), never from raw rows.
+dataclasses (``web.views``), never from raw rows.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _not_blank(value: str) -> str:
 
 
 class AskRequest(_In):
-    text: str = Field(min_length=1, max_length=2000)
+    text: str = Field(min_length=1, description="At most ``SUPPORTBOT_MAX_MESSAGE_CHARS`` characters (413 past it).")
     locale: str | None = Field(default=None, max_length=35)
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.errors import InvalidContact, LanguageNotAllowed
 from bot.policy import Action, Reason
 from bot.redaction import redact
 from bot.turn import Bot, Reply, TurnContext, TurnResult
@@ -34,6 +33,7 @@ from handoff.models import (
 )
 from handoff.states import lock_conversation, transition
 from handoff.timestamps import seconds_between
+from web.errors import InvalidContact, LanguageNotAllowed
 
 # Agents see these codes (rendered with the catalog's reason.* keys in the console).
 HANDOFF_REASONS = {
@@ -115,7 +115,7 @@ class ChatService:
     """Composes the bot and the handoff queue. Holds no per-conversation state of its own."""
 
     bot: Bot
-    any_language_after_s: int = 120
+    any_language_after_s: float
     clock: Callable[[], datetime] = utcnow
 
     def start(

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.security import SlidingWindow, identity_hash, identity_matches, key_matches
 from bot.turn import Bot
-from tests.api_support import (
+from tests.web_support import (
     Clock,
     app_client,
     client,
@@ -26,6 +25,7 @@ from tests.api_support import (
     say,
     start,
 )
+from web.security import SlidingWindow, identity_hash, identity_matches, key_matches
 
 __all__ = ["client", "clock", "real_bot"]
 
@@ -332,7 +332,7 @@ def test_error_shape_on_404_405_422(client: TestClient) -> None:
 def test_error_shape_on_500_hides_the_exception(
     tmp_path: Path, real_bot: Bot, clock: Clock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.chat import ChatService
+    from web.chat import ChatService
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom: internal detail /srv/secret.db")

@@ -13,13 +13,13 @@ import anyio
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.events import StreamTiming, conversation_loader, conversation_stream
-from bot.insights import Question, group_unanswered, normalise
 from bot.turn import Bot
 from handoff import conversations as convs
 from handoff.db import open_db
 from handoff.models import Sender
-from tests.api_support import Clock, app_client, clock, db_path, new_agent, real_bot, say, start
+from tests.web_support import Clock, app_client, clock, db_path, new_agent, real_bot, say, start
+from web.events import StreamTiming, conversation_loader, conversation_stream
+from web.insights import Question, group_unanswered, normalise
 
 __all__ = ["clock", "real_bot"]
 
@@ -236,8 +236,8 @@ def test_stream_ends_after_max_duration(ops: TestClient, clock: Clock) -> None:
 
 
 def test_queue_stream_pushes_only_real_changes_and_ends_when_agent_is_disabled() -> None:
-    from bot.events import queue_stream
-    from bot.schemas import QueueItemOut, QueueOut
+    from web.events import queue_stream
+    from web.schemas import QueueItemOut, QueueOut
 
     def item(waited: float, priority: str = "normal") -> QueueItemOut:
         return QueueItemOut(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.settings import Settings
+from config.settings import Settings
 
 
 def test_for_kb_same_kb_keeps_settings(tmp_path: Path) -> None:

@@ -13,11 +13,15 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from bot.chat import agent_may_see
-from bot.deps import AgentDep, ChatDep, DbDep, NowDep, SettingsDep, StreamAgentDep, TelemetryDep
-from bot.errors import MessageTooLong, NotYourConversation, QueueEmpty
-from bot.events import HEADERS, queue_loader, queue_stream
-from bot.schemas import (
+from handoff import conversations as convs
+from handoff.entries import count_held, get_active_entry
+from handoff.models import Agent
+from handoff.transcripts import get_transcript
+from web.chat import agent_may_see
+from web.deps import AgentDep, ChatDep, DbDep, NowDep, SettingsDep, StreamAgentDep, TelemetryDep
+from web.errors import MessageTooLong, NotYourConversation, QueueEmpty
+from web.events import HEADERS, queue_loader, queue_stream
+from web.schemas import (
     AgentMessageIn,
     AgentOut,
     ClaimOut,
@@ -27,11 +31,7 @@ from bot.schemas import (
     ResolveIn,
     TranscriptOut,
 )
-from bot.views import conversation_out, message_out, queue_snapshot, transcript_out
-from handoff import conversations as convs
-from handoff.entries import count_held, get_active_entry
-from handoff.models import Agent
-from handoff.transcripts import get_transcript
+from web.views import conversation_out, message_out, queue_snapshot, transcript_out
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

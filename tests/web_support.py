@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
 from bot.assembly import build_bot
-from bot.events import StreamTiming
-from bot.settings import Settings
 from bot.turn import Bot
+from config.settings import Settings
 from handoff.agents import add_agent
 from handoff.db import open_db
 from handoff.models import Agent
 from retrieval import SentenceTransformerEmbedder
+from web.app import create_app
+from web.events import StreamTiming
 
 ROOT = Path(__file__).resolve().parents[1]
 KB = ROOT / "kb_articles"

@@ -9,19 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.chat import agent_may_see
-from bot.schemas import (
-    AuditOut,
-    ConversationOut,
-    FeedbackEntryOut,
-    HandoffEntryOut,
-    MessageOut,
-    QueueItemOut,
-    QueueOut,
-    SourceOut,
-    TranscriptOut,
-    UserInfoOut,
-)
 from handoff.agents import agents_online, get_agent
 from handoff.backlog import estimate_wait_s, list_queue, queue_position
 from handoff.entries import get_active_entry
@@ -34,6 +21,19 @@ from handoff.models import (
     QueueItem,
     QueueStatus,
     Transcript,
+)
+from web.chat import agent_may_see
+from web.schemas import (
+    AuditOut,
+    ConversationOut,
+    FeedbackEntryOut,
+    HandoffEntryOut,
+    MessageOut,
+    QueueItemOut,
+    QueueOut,
+    SourceOut,
+    TranscriptOut,
+    UserInfoOut,
 )
 
 if TYPE_CHECKING:

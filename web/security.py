@@ -21,8 +21,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.errors import error_body
 from handoff.credentials import hash_secret
+from web.errors import error_body
 
 TOKEN_BYTES = 32
 MAX_BODY_BYTES = 64 * 1024

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from handoff.agents import disable_agent
 from handoff.db import open_db
-from tests.api_support import Clock, client, clock, db_path, new_agent, read_rows, real_bot, say, start
+from tests.web_support import Clock, client, clock, db_path, new_agent, read_rows, real_bot, say, start
 
 __all__ = ["client", "clock", "real_bot"]
 

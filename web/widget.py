@@ -13,8 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from bot.chat import HANDOFF_REASONS, ChatOutcome
-from bot.deps import (
+from bot.payload import result_json
+from bot.policy import Action
+from bot.turn import TurnContext
+from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
+from handoff import conversations as convs
+from handoff.feedback import record_feedback
+from web.chat import HANDOFF_REASONS, ChatOutcome
+from web.deps import (
     BotDep,
     ChatDep,
     ConversationDep,
@@ -27,12 +33,9 @@ from bot.deps import (
     limit_asks,
     limit_conversation_starts,
 )
-from bot.errors import AlreadyHandedOff, IdentityInvalid, IdentityRequired, MessageTooLong
-from bot.events import HEADERS, conversation_loader, conversation_stream
-from bot.messages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES
-from bot.payload import result_json
-from bot.policy import Action
-from bot.schemas import (
+from web.errors import AlreadyHandedOff, IdentityInvalid, IdentityRequired, MessageTooLong
+from web.events import HEADERS, conversation_loader, conversation_stream
+from web.schemas import (
     AskRequest,
     AskResponse,
     ContactIn,
@@ -48,12 +51,9 @@ from bot.schemas import (
     StartConversationIn,
     StartConversationOut,
 )
-from bot.security import identity_matches, new_conversation_token, token_hash
-from bot.telemetry import Telemetry
-from bot.turn import TurnContext
-from bot.views import conversation_out, message_out
-from handoff import conversations as convs
-from handoff.feedback import record_feedback
+from web.security import identity_matches, new_conversation_token, token_hash
+from web.telemetry import Telemetry
+from web.views import conversation_out, message_out
 
 router = APIRouter()
 MAX_SEQ = 2**62  # within SQLite's 64-bit integers, so a huge number is a 422, not an overflow
@@ -70,8 +70,10 @@ def healthz(bot: BotDep) -> Health:
 
 
 @router.post("/api/v1/ask", dependencies=[Depends(limit_asks)])
-def ask(body: AskRequest, bot: BotDep) -> AskResponse:
+def ask(body: AskRequest, bot: BotDep, settings: SettingsDep) -> AskResponse:
     """Ask one question without a conversation (no storage): the bot's full judgement."""
+    if len(body.text) > settings.max_message_chars:
+        raise MessageTooLong(f"a message may have at most {settings.max_message_chars} characters")
     result = bot.handle(body.text, TurnContext(locale=body.locale))
     return AskResponse.model_validate(result_json(result))
 
@@ -205,7 +207,7 @@ def leave_contact(body: ContactIn, conv: UserWriteDep, db: DbDep, chat: ChatDep,
 @router.get("/api/v1/i18n/{lang}", tags=["widget"])
 def i18n(lang: str, bot: BotDep) -> I18nOut:
     """The widget's and the console's texts in one language (unknown languages get English)."""
-    base = lang.strip().lower().replace("_", "-").split("-", 1)[0]
+    base = base_language(lang)
     code = base if base in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
     texts: dict[str, str] = {}
     for prefix in I18N_PREFIXES:

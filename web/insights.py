@@ -1,7 +1,7 @@
 """The questions the bot could not answer, grouped so the team knows which articles to write or fix.
 
 A user message counts as unanswered when the bot asked for clarification, said it was out of scope,
-or handed off because it stayed unsure (``bot.chat.outcome_meta`` stores that on the message).
+or handed off because it stayed unsure (``web.chat.outcome_meta`` stores that on the message).
 Questions near an existing article are grouped by it (the article needs work); the rest are grouped
 by their normalised text (a missing topic).
 """
