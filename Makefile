@@ -17,7 +17,7 @@ help:
 	@echo "make run    set up, then serve the demo help center, widget and agent console on http://$(HOST):$(PORT)"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make eval   run the benchmark suite and write eval/reports/<date>/"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff, and mypy --strict on the core packages"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,7 @@ check-kb: install
 
 lint: install
 	$(PY) -m ruff check bot config retrieval handoff web eval tests
+	$(PY) -m mypy bot config retrieval handoff
 
 clean:
 	rm -rf $(VENV) var

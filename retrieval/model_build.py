@@ -115,7 +115,7 @@ def precompiled_charsmap(normalization: dict[int, tuple[int, ...]], workdir: Pat
         normalization_rule_tsv=str(rules),
         minloglevel=2,
     )
-    proto = sentencepiece_model_pb2.ModelProto()
+    proto = sentencepiece_model_pb2.ModelProto()  # type: ignore[attr-defined]  # generated protobuf code
     proto.ParseFromString((workdir / "charsmap.model").read_bytes())
     charsmap = bytes(proto.normalizer_spec.precompiled_charsmap)
     if not charsmap:

@@ -10,7 +10,7 @@ from retrieval.articles import Article
 
 
 class PassageKind(StrEnum):
-    title = "title"
+    title = "title"  # type: ignore[assignment]  # the member shadows str.title; values are what matter
     question = "question"
     body = "body"
 
