@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         2, ge=1, le=10, description="Unconfident turns in a row before the conversation is handed to a human."
     )
     admin_key: str = Field("", description="Key for /api/v1/admin routes (empty: admin routes are refused).")
+    metrics_key: str = Field(
+        "",
+        description="Bearer key for GET /metrics (empty: only clients on this machine, 127.0.0.1 or ::1, may scrape).",
+    )
     identity_secret: str = Field(
         "", description="When set, user.hash must equal HMAC-SHA256(secret, user.id) to start a conversation."
     )

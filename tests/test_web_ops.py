@@ -24,11 +24,12 @@ from web.insights import Question, group_unanswered, normalise
 __all__ = ["clock", "real_bot"]
 
 ADMIN_KEY = "adm-" + "k" * 40
+METRICS_KEY = "met-" + "m" * 40
 
 
 @pytest.fixture
 def ops(tmp_path: Path, real_bot: Bot, clock: Clock) -> Iterator[TestClient]:
-    with app_client(tmp_path, real_bot, clock, admin_key=ADMIN_KEY) as c:
+    with app_client(tmp_path, real_bot, clock, admin_key=ADMIN_KEY, metrics_key=METRICS_KEY) as c:
         yield c
 
 
@@ -138,7 +139,7 @@ def test_prometheus_metrics_text_format(ops: TestClient) -> None:
     say(ops, conv, "How do I reset my password?")
     urgent = start(ops)
     say(ops, urgent, "Someone hacked my account and stole my bitcoin")
-    r = ops.get("/metrics")
+    r = ops.get("/metrics", headers={"Authorization": f"Bearer {METRICS_KEY}"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain; version=0.0.4")
     text = r.text
     assert "# TYPE supportbot_bot_replies_total counter" in text

@@ -9,26 +9,36 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from handoff.agents import agents_online
 from handoff.backlog import list_queue
 from handoff.metrics import operations_report
 from handoff.models import Priority, QueueStatus
-from web.deps import AdminDep, DbDep, NowDep, TelemetryDep
+from web.deps import AdminDep, DbDep, NowDep, SettingsDep, TelemetryDep, bearer
+from web.errors import InvalidPeriod, MetricsForbidden
 from web.insights import group_unanswered, load_questions
 from web.schemas import FirstResponseOut, MetricsOut, RateOut, UnansweredOut
+from web.security import key_matches
 
 router = APIRouter()
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    # A bare date-time from a query string is taken as UTC, the zone every stored time is in.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+def _utc(moment: datetime | None, name: str) -> datetime | None:
+    """The bound in UTC, the zone every stored time is in; a bare date-time is taken as UTC.
+
+    :raises InvalidPeriod: when the instant falls outside the years 1-9999 once in UTC.
+    """
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidPeriod(f"{name} is out of range once converted to UTC: {moment.isoformat()}") from None
 
 
 def _rates(counts: dict[str, int], total: int) -> dict[str, RateOut]:
@@ -43,7 +53,7 @@ def admin_metrics(
     until: Annotated[datetime | None, Query(description="End of the period (ISO-8601, exclusive).")] = None,
 ) -> MetricsOut:
     """Deflection, handoffs by reason and language, first response and SLA, CSAT, unanswered questions."""
-    since, until = _utc(since), _utc(until)
+    since, until = _utc(since, "since"), _utc(until, "until")
     report = operations_report(db, now=now, since=since, until=until)
     conversations = report.deflection.conversations
     handed_off = conversations - report.deflection.deflected
@@ -84,7 +94,21 @@ def admin_metrics(
     )
 
 
-@router.get("/metrics", response_class=PlainTextResponse, tags=["admin"])
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def metrics_auth(request: Request, settings: SettingsDep) -> None:
+    """Scrapers present ``SUPPORTBOT_METRICS_KEY``; with none set only this machine may scrape, since the
+    counters tell an outsider how busy support is and which languages it serves."""
+    if settings.metrics_key:
+        given = bearer(request)
+        if given is None or not key_matches(given, settings.metrics_key):
+            raise MetricsForbidden("missing or wrong metrics key", headers={"WWW-Authenticate": "Bearer"})
+    elif request.client is None or request.client.host not in LOOPBACK:
+        raise MetricsForbidden("/metrics answers only this machine unless SUPPORTBOT_METRICS_KEY is set")
+
+
+@router.get("/metrics", response_class=PlainTextResponse, tags=["admin"], dependencies=[Depends(metrics_auth)])
 def prometheus(db: DbDep, now: NowDep, telemetry: TelemetryDep) -> PlainTextResponse:
     """Prometheus text: message, reply and handoff counters, turn latency, queue gauges."""
     waiting = {p.value: 0 for p in Priority}

@@ -23,7 +23,7 @@ from web.chat import ChatService, utcnow
 from web.errors import BotError, error_body
 from web.events import StreamTiming
 from web.pages import STATIC
-from web.security import MAX_BODY_BYTES, BodyLimitMiddleware, Cors, RateLimits
+from web.security import MAX_BODY_BYTES, BodyLimitMiddleware, Cors, RateLimits, SecurityHeadersMiddleware
 from web.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ def create_app(
 
     # Last added runs first: CORS answers preflights before the body limit reads anything.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         Cors,
         allow_origins=list(settings.cors_origins),

@@ -130,3 +130,17 @@ class InvalidContact(BotError):
 
     status_code = 422
     code = "invalid_contact"
+
+
+class InvalidPeriod(BotError):
+    """A report period whose bounds cannot be expressed in UTC (a year-1 date with a positive offset)."""
+
+    status_code = 422
+    code = "invalid_period"
+
+
+class MetricsForbidden(BotError):
+    """``/metrics`` from another machine without the metrics key."""
+
+    status_code = 403
+    code = "metrics_forbidden"

@@ -6,28 +6,53 @@ dataclasses (``web.views``), never from raw rows.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Half of a surrogate pair (a browser cut an emoji in two) cannot be stored as UTF-8. It is replaced
+# with U+FFFD and the message accepted: refusing it would lose what the user wrote around it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 controls other than tab and line breaks, and DEL, carry no text; NUL in particular must never
+# reach the database or a log line.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Every free-text field the API accepts, made storable: lone surrogates replaced, controls dropped."""
+    return _CONTROL.sub("", _LONE_SURROGATE.sub("\ufffd", value))
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be empty or only whitespace")
+        raise ValueError("must not be empty, only whitespace or only control characters")
     return value
+
+
+def _clean_if_text(value: object) -> object:
+    # Before pydantic's own str check, which refuses a lone surrogate outright.
+    return clean_text(value) if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(_clean_if_text)]
+RequiredText = Annotated[str, BeforeValidator(_clean_if_text), AfterValidator(_not_blank)]
 
 
 # ---------------------------------------------------------------- ask (no conversation)
 
 
 class AskRequest(_In):
-    text: str = Field(min_length=1, description="At most ``SUPPORTBOT_MAX_MESSAGE_CHARS`` characters (413 past it).")
-    locale: str | None = Field(default=None, max_length=35)
+    text: RequiredText = Field(
+        min_length=1, description="At most ``SUPPORTBOT_MAX_MESSAGE_CHARS`` characters (413 past it)."
+    )
+    locale: Text | None = Field(default=None, max_length=35)
 
 
 class HitOut(BaseModel):
@@ -68,14 +93,14 @@ class Health(BaseModel):
 
 
 class UserIn(_In):
-    id: str = Field(min_length=1, max_length=256)
-    name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320)
+    id: RequiredText = Field(min_length=1, max_length=256)
+    name: Text | None = Field(default=None, max_length=200)
+    email: Text | None = Field(default=None, max_length=320)
     hash: str | None = Field(default=None, max_length=128, description="HMAC-SHA256(secret, id), hex.")
 
 
 class StartConversationIn(_In):
-    locale: str | None = Field(default=None, max_length=35, description="The page's locale, e.g. zh-CN.")
+    locale: Text | None = Field(default=None, max_length=35, description="The page's locale, e.g. zh-CN.")
     user: UserIn | None = None
 
 
@@ -122,9 +147,9 @@ class StartConversationOut(BaseModel):
 
 
 class SendMessageIn(_In):
-    text: str
-
-    _text = field_validator("text")(_not_blank)
+    text: RequiredText = Field(
+        min_length=1, description="At most ``SUPPORTBOT_MAX_MESSAGE_CHARS`` characters (413 past it)."
+    )
 
 
 class SendMessageOut(BaseModel):
@@ -147,7 +172,7 @@ class FeedbackIn(_In):
     message_id: StrictInt | None = Field(default=None, ge=1, le=2**62)
     helpful: StrictBool | None = None
     rating: StrictInt | None = None
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Text | None = Field(default=None, max_length=2000)
 
 
 class FeedbackOut(BaseModel):
@@ -156,9 +181,7 @@ class FeedbackOut(BaseModel):
 
 
 class ContactIn(_In):
-    contact: str = Field(max_length=320)
-
-    _contact = field_validator("contact")(_not_blank)
+    contact: RequiredText = Field(max_length=320)
 
 
 class ContactOut(BaseModel):
@@ -211,9 +234,9 @@ class ResolveIn(_In):
 
 
 class AgentMessageIn(_In):
-    text: str
-
-    _text = field_validator("text")(_not_blank)
+    text: RequiredText = Field(
+        min_length=1, description="At most ``SUPPORTBOT_MAX_MESSAGE_CHARS`` characters (413 past it)."
+    )
 
 
 class UserInfoOut(BaseModel):
