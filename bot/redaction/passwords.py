@@ -1,4 +1,5 @@
-"""Passwords the user states ("my password is X", "密码：X"); talk about passwords without a value is kept."""
+"""Passwords the user states, in any word order ("my password is X", "I use X as my password", "X是我的密码");
+talk about passwords without a value is kept."""
 
 import functools
 import re
@@ -37,6 +38,49 @@ _PASSWORD_OTHER = re.compile(
     rf")\s*(?:{_QUOTED_VALUE}|(?P<bare>[!-~]+))",
     re.IGNORECASE,
 )
+# The other word orders, in every language: "I use X as my password", "X is my password", "changed my
+# password to X". The value is one run without spaces (ASCII in the scripts without Latin letters).
+_V = r"(?P<value>[^\s\"'«»“”「」]{4,64})"
+_VA = r"(?P<value>[!-~]{4,64})"
+_PW = r"(?:passwords?|passcode|pass|pw|pwd)"
+_REORDERED = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        rf"\b(?:use|used|using|set|chose|picked|put|made|have|had|typed?|entered?)\s+{_V}\s+as\s+"
+        rf"(?:(?:my|the|a|our)\s+)?(?:[A-Za-z]+\s+){{0,2}}?{_PW}\b",
+        rf"(?<!\S){_V}\s+(?:is|was)\s+(?:my|the|our)\s+(?:[A-Za-z]+\s+){{0,2}}?{_PW}\b",
+        rf"\b(?:changed|change|reset|set|updated?|switched)\s+(?:(?:my|the)\s+)?(?:[A-Za-z]+\s+)?{_PW}\s+"
+        rf"(?:to|into|as)\s+{_V}",
+        rf"\b(?:uso|usé|use|utilizo|utilicé|puse|pongo|tengo|elegí)\s+{_V}\s+como\s+(?:(?:mi|la)\s+)?"
+        r"(?:contraseña|clave)",
+        rf"(?<!\S){_V}\s+(?:es|era)\s+(?:mi|la)\s+(?:contraseña|clave)",
+        rf"\b(?:cambié|cambie|puse|actualicé|restablecí)\s+(?:(?:mi|la)\s+)?(?:contraseña|clave)\s+"
+        rf"(?:a|por|en|como)\s+{_V}",
+        rf"\b(?:uso|usei|utilizo|coloquei|coloco|tenho|pus|escolhi)\s+{_V}\s+como\s+(?:(?:minha|a)\s+)?senha",
+        rf"(?<!\S){_V}\s+(?:é|era)\s+(?:a\s+)?(?:minha|a)\s+senha",
+        rf"\b(?:troquei|mudei|alterei|coloquei|redefini)\s+(?:(?:a|minha)\s+)?senha\s+(?:para|pra|por)\s+{_V}",
+        rf"(?:использую|использовал[аи]?|ставлю|поставил[аи]?|установил[аи]?|придумал[аи]?)\s+{_VA}\s+"
+        r"(?:как|в\s+качестве)\s+парол",
+        rf"{_VA}\s*(?:[—–-]\s*)?(?:это\s+)?(?:мой|наш|тот)\s+парол",
+        rf"(?:поменял[аи]?|сменил[аи]?|изменил[аи]?|установил[аи]?|поставил[аи]?)\s+парол[ьяе]\s+на\s+{_VA}",
+        rf"(?:用|拿|把|以)\s*{_VA}\s*(?:当作|当|做|作为|作|设为|设置为|设成)了?\s*(?:我的)?(?:登录|登陆|资金|交易)?密码",
+        rf"{_VA}\s*(?:是|就是|为)\s*我?的?(?:登录|登陆|资金|交易)?密码",
+        rf"{_VA}\s*(?:を|が)\s*(?:私の|僕の|自分の)?(?:ログイン)?パスワード",
+        rf"パスワード\s*を\s*{_VA}\s*(?:に|へ)",
+        rf"{_VA}\s*(?:를|을|가|이)\s*(?:(?:제|내)\s*)?(?:로그인\s*)?(?:비밀번호|비번|패스워드)",
+        rf"(?:비밀번호|비번|패스워드)\s*(?:를|을)\s*{_VA}\s*(?:로|으로)",
+        rf"(?:أستخدم|استخدم|استخدمت|اخترت|وضعت|جعلت)\s+{_VA}\s+كـ?\s*(?:كلمة|كلمه)\s+(?:ال)?(?:مرور|سر)",
+        rf"{_VA}\s+(?:هي|هو)\s+(?:كلمة|كلمه)\s+(?:ال)?(?:سر|مرور)",
+        rf"(?:غيرت|غيّرت|بدلت|بدّلت|عدلت)\s+(?:كلمة|كلمه)\s+(?:ال)?(?:سر|مرور)\s+(?:إلى|الى|لـ?)\s*{_VA}",
+    )
+]
+# A value that looks made up (letters with digits or symbols) right after a Latin-script label, with no
+# connector: "login password r0ckyB@lboa not accepted".
+_ADJACENT = re.compile(
+    words(r"passwords?", r"passwd", r"pwd", r"contrase(?:ñ|n)a", r"senha") + rf"\s+{_V}", re.IGNORECASE
+)
+
+
 @functools.cache
 def _not_a_password() -> frozenset[str]:
     """Words that follow "password is"/"password:" in ordinary questions, plus chat abbreviations."""
@@ -51,6 +95,13 @@ def find_passwords(text: str) -> Iterator[Span]:
             if group == "bare" and not _is_stated_password(value, match.groupdict().get("conn")):
                 continue
             yield Span(match.start(group), match.end(group), SecretKind.PASSWORD)
+    for pattern in _REORDERED:
+        for match in pattern.finditer(text):
+            if _is_stated_password(match.group("value"), None):
+                yield Span(match.start("value"), match.end("value"), SecretKind.PASSWORD)
+    for match in _ADJACENT.finditer(text):
+        if _looks_made_up(match.group("value")):
+            yield Span(match.start("value"), match.end("value"), SecretKind.PASSWORD)
 
 
 def _is_stated_password(value: str, connector: str | None) -> bool:
@@ -63,3 +114,11 @@ def _is_stated_password(value: str, connector: str | None) -> bool:
         return False
     # Portuguese "senha e ..." is mostly "password and ...": only a value with a digit counts.
     return connector is None or connector.casefold() != "e" or any(ch.isdigit() for ch in stripped)
+
+
+def _looks_made_up(value: str) -> bool:
+    """Letters mixed with digits or symbols, six characters or more: not a word of any language."""
+    stripped = value.rstrip(".,;:)]}")
+    has_letter = any(ch.isalpha() for ch in stripped)
+    has_other = any(ch.isdigit() or (not ch.isalnum() and ch.isprintable()) for ch in stripped)
+    return len(stripped) >= 6 and has_letter and has_other and _is_stated_password(stripped, None)

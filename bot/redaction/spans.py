@@ -11,15 +11,18 @@ class SecretKind(StrEnum):
     API_SECRET = "api_secret"
     PASSWORD = "password"
     ONE_TIME_CODE = "one_time_code"
+    CARD_NUMBER = "card_number"
 
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """``text[start:end]`` of the original message is a secret of ``kind``."""
+    """``text[start:end]`` of the original message is a secret of ``kind``; ``replacement`` is what
+    stands in its place when it is not the kind's token (a card keeps its last four digits)."""
 
     start: int
     end: int
     kind: SecretKind
+    replacement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
