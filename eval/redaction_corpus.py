@@ -1,5 +1,7 @@
 """Build the labelled redaction corpus (``eval/data/redaction/corpus.jsonl``) from the hand-written
-sentence files of its two halves, ``sentences_dev.tsv`` and ``sentences_heldout.tsv``.
+sentence files of its parts: ``sentences_dev.tsv`` (rules were tuned on it), ``sentences_heldout.tsv``
+(measured after round 1, then tuned on in round 2) and ``sentences_heldout2.tsv`` (written before round
+2 and never tuned on).
 
 A sentence marks a literal secret (or, in a negative row, a protected substring) with ``⟦...⟧`` and asks
 for a generated value with a ``{slot}``: a seed phrase of a given wordlist, length and layout, a hex or
@@ -28,7 +30,7 @@ from eval.errors import DatasetError
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "redaction"
 CORPUS_PATH = DATA_DIR / "corpus.jsonl"
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "heldout2")
 FAMILIES = (
     "seed_phrase", "private_key", "extended_private_key", "api_secret", "password", "one_time_code",
     "card_number",
@@ -148,6 +150,7 @@ _SLOTS: dict[str, Callable[[random.Random, list[str]], str | Piece]] = {
     "xprv": lambda rng, a: _extended(rng, "0488ade4", private=True),
     "yprv": lambda rng, a: _extended(rng, "049d7878", private=True),
     "zprv": lambda rng, a: _extended(rng, "04b2430c", private=True),
+    "tprv": lambda rng, a: _extended(rng, "04358394", private=True),
     "xpub": lambda rng, a: _extended(rng, "0488b21e", private=False),
     "wif": lambda rng, a: _base58check(b"\x80" + rng.randbytes(32) + (b"\x01" if a[0] == "compressed" else b"")),
     "api": lambda rng, a: _api(rng, int(a[0])),

@@ -123,7 +123,7 @@ def redaction_table(report: dict[str, Any], *, markdown: bool = False) -> str:
     rows += [row(f"family {f}", "by_family", f) for f in first["by_family"]]
     rows += [row(f"lang {lang}", "by_lang", lang) for lang in first["by_lang"]]
     rows += [row(f"negative {c}", "by_category", c) for c in first["by_category"]]
-    headers = ["group"] + [f"{name} {col}" for name in splits for col in ("n", "recall", "precision", "neg_kept")]
+    headers = ["group"] + [f"{name} {col}" for name in splits for col in ("n", "rec", "prec", "kept")]
     text = render(headers, rows, markdown=markdown)
     untouched = ", ".join(f"{name} {cell(s['overall']['negatives_untouched'])}" for name, s in splits.items())
     return text + f"\n\nnegatives untouched (nothing redacted at all): {untouched}"

@@ -12,7 +12,9 @@ from bot.redaction.boundaries import words
 from bot.redaction.spans import SecretKind, Span
 
 MASK = "•"
-_CANDIDATE = re.compile(r"(?<![\d+#№.,/-])(?<!\d[ -])\d(?:[ -]?\d){12,18}(?![ -]?\d)(?![.,/]\d)")
+_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z+#№.,/_-])(?<!\d[ -])\d(?:[ -]?\d){12,18}(?![ -]?\d)(?![.,/]\d)(?![A-Za-z_])"
+)
 # How people group a card number: 4-4-4-4, 4-4-4-4-3, 4-6-5 (American Express), 4-4-4-1..4.
 _GROUPINGS = re.compile(r"\d{4}(?:[ -]\d{4}){2}[ -]\d{1,4}|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{3}|\d{4}[ -]\d{6}[ -]\d{4,5}")
 # Issuer prefixes: 2 (Mastercard 2-series, Mir), 3 (Amex, JCB, Diners), 4 (Visa), 5 (Mastercard,

@@ -40,8 +40,9 @@ _PASSWORD_OTHER = re.compile(
 )
 # The other word orders, in every language: "I use X as my password", "X is my password", "changed my
 # password to X". The value is one run without spaces (ASCII in the scripts without Latin letters).
-_V = r"(?P<value>[^\s\"'«»“”「」]{4,64})"
-_VA = r"(?P<value>[!-~]{4,64})"
+# Brackets never start or end a value: they are how placeholders ("[password removed]") are shown.
+_V = r"(?P<value>[^\s\"'«»“”「」\[\]]{4,64})"
+_VA = r"(?P<value>[!-Z\\^-~]{4,64})"
 _PW = r"(?:passwords?|passcode|pass|pw|pwd)"
 _REORDERED = [
     re.compile(p, re.IGNORECASE)
@@ -74,11 +75,25 @@ _REORDERED = [
         rf"(?:غيرت|غيّرت|بدلت|بدّلت|عدلت)\s+(?:كلمة|كلمه)\s+(?:ال)?(?:سر|مرور)\s+(?:إلى|الى|لـ?)\s*{_VA}",
     )
 ]
-# A value that looks made up (letters with digits or symbols) right after a Latin-script label, with no
-# connector: "login password r0ckyB@lboa not accepted".
-_ADJACENT = re.compile(
-    words(r"passwords?", r"passwd", r"pwd", r"contrase(?:ñ|n)a", r"senha") + rf"\s+{_V}", re.IGNORECASE
+# Any password label, in every language. A value that looks made up (letters with digits or symbols)
+# in the same clause, on either side of it, is the password whatever the word order: "login password
+# r0ckyB@lboa not accepted", "I always log in with X as password", "いつも X というパスワードで".
+_LABEL = re.compile(
+    words(
+        r"passwords?", r"passwd", r"pwd", r"pw", r"passcode", r"pass(?=\s+(?:is|was)\b|\s*[:=])",
+        r"contrase(?:ñ|n)a", r"clave\s+de\s+acceso", r"senha", r"парол[а-яё]*",
+    )
+    + r"|密码|密碼|パスワード|暗証番号|비밀번호|비번|패스워드|كلمة\s+(?:ال)?(?:سر|مرور)|(?:ال)?باسورد",
+    re.IGNORECASE,
 )
+_ASCII_RUN = re.compile(r"[!-Z\\^-~]+")  # no brackets: placeholders are shown in them
+_CLAUSE_END = re.compile(r"[.!?;](?:\s|$)|[\n。！？；]")
+_REACH = 32  # characters searched on each side of a label
+_SYMBOLS = frozenset("!@#$%^&*+=~|<>/\\{}`")
+# Coin and network names with digits: "USDT-TRC20", "BEP20", "ERC-20".
+_NETWORK = re.compile(r"(?:[A-Z]{2,6}[-_/])?(?:TRC|ERC|BEP|BRC|SPL|ARC|SRC)-?\d{1,3}", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,60}\]")
+_MAIL_OR_LINK = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+", re.IGNORECASE)
 
 
 @functools.cache
@@ -99,13 +114,33 @@ def find_passwords(text: str) -> Iterator[Span]:
         for match in pattern.finditer(text):
             if _is_stated_password(match.group("value"), None):
                 yield Span(match.start("value"), match.end("value"), SecretKind.PASSWORD)
-    for match in _ADJACENT.finditer(text):
-        if _looks_made_up(match.group("value")):
-            yield Span(match.start("value"), match.end("value"), SecretKind.PASSWORD)
+    yield from _made_up_values_near_labels(text)
+
+
+def _made_up_values_near_labels(text: str) -> Iterator[Span]:
+    links = [m.span() for m in _MAIL_OR_LINK.finditer(text)] + [m.span() for m in _PLACEHOLDER.finditer(text)]
+    for label in _LABEL.finditer(text):
+        start, end = max(0, label.start() - _REACH), min(len(text), label.end() + _REACH)
+        for boundary in _CLAUSE_END.finditer(text, start, end):
+            if boundary.end() <= label.start():
+                start = boundary.end()
+            elif boundary.start() >= label.end():
+                end = boundary.start()
+                break
+        for found in _ASCII_RUN.finditer(text, start, end):
+            run = _ASCII_RUN.match(text, found.start())  # whole, even past the reach
+            if run is None or (found.start() > start and _ASCII_RUN.match(text, found.start() - 1)):
+                continue
+            value = run.group().rstrip(".,;:?)")
+            if run.start() < label.end() and label.start() < run.end():
+                continue
+            if any(s <= run.start() < e for s, e in links) or not _looks_made_up(value):
+                continue
+            yield Span(run.start(), run.start() + len(value), SecretKind.PASSWORD)
 
 
 def _is_stated_password(value: str, connector: str | None) -> bool:
-    if value.startswith("[redacted"):  # redacting twice changes nothing
+    if value.startswith("["):  # a placeholder, "[redacted: ...]" or a localised one
         return False
     stripped = value.strip(".,!?;:)]}\"'»”")
     if len(stripped) < 3 or stripped.casefold() in _not_a_password():
@@ -117,8 +152,12 @@ def _is_stated_password(value: str, connector: str | None) -> bool:
 
 
 def _looks_made_up(value: str) -> bool:
-    """Letters mixed with digits or symbols, six characters or more: not a word of any language."""
-    stripped = value.rstrip(".,;:)]}")
-    has_letter = any(ch.isalpha() for ch in stripped)
-    has_other = any(ch.isdigit() or (not ch.isalnum() and ch.isprintable()) for ch in stripped)
-    return len(stripped) >= 6 and has_letter and has_other and _is_stated_password(stripped, None)
+    """Letters mixed with digits or symbols, six characters or more: not a word of any language
+    ("one-time", "seed_phrase" and "e-mail" are words). A question mark or full stop at the end is the
+    sentence's, not the value's."""
+    core = value.rstrip(".,;:!?)]}\"'»”")
+    has_letter = any(ch.isalpha() for ch in core)
+    has_other = any(ch.isdigit() or ch in _SYMBOLS for ch in core)
+    if _NETWORK.fullmatch(core):
+        return False
+    return len(core) >= 6 and has_letter and has_other and _is_stated_password(core, None)
