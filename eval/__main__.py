@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|escalation|langid|bot|run``: benchmarks with a table on stdout,
+"""``python -m eval retrieval|escalation|langid|bot|redaction|run``: benchmarks with a table on stdout,
 progress bars on stderr and, with ``--json PATH``, the JSON report."""
 
 from __future__ import annotations
@@ -86,6 +86,20 @@ def _cmd_langid(args: argparse.Namespace, embedder: Embedder | None) -> dict[str
     return run_langid(args.data, backend=args.backend, limit=args.limit, progress=args.progress)
 
 
+def _cmd_redaction(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, Any]:
+    from eval.redaction_bench import run_redaction
+
+    return run_redaction(args.data)
+
+
+def _cmd_redaction_corpus(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, Any]:
+    from eval.redaction_corpus import build_rows, write_corpus
+
+    rows = build_rows(Path(args.sentences))
+    write_corpus(rows, Path(args.out))
+    return {"rows": len(rows), "out": args.out}
+
+
 def _cmd_run(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, Any]:
     from eval.suite import SuiteOptions, run_suite
 
@@ -154,6 +168,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_bot)
 
+    from eval.redaction_corpus import CORPUS_PATH, DATA_DIR
+
+    p = sub.add_parser(
+        "redaction", parents=[common], help="secret redaction: recall, precision, negatives kept, per half"
+    )
+    p.add_argument("--data", default=str(CORPUS_PATH), metavar="JSONL", help="the labelled corpus")
+    p.set_defaults(func=_cmd_redaction)
+
+    p = sub.add_parser("redaction-corpus", help="rebuild the redaction corpus from its sentence files")
+    p.add_argument("--sentences", default=str(DATA_DIR), help="folder of sentences_dev.tsv, sentences_heldout.tsv")
+    p.add_argument("--out", default=str(CORPUS_PATH), metavar="JSONL")
+    p.set_defaults(func=_cmd_redaction_corpus)
+
     p = sub.add_parser("run", parents=[common], help="the standard suite; writes eval/reports/<date>/")
     p.add_argument("--kb", default=None, help="the crypto knowledge base (default: the server's)")
     p.add_argument("--benchmarks", default=None, help="benchmark folder (default: ../shared/benchmarks)")
@@ -175,6 +202,9 @@ def main(argv: list[str] | None = None, *, embedder: Embedder | None = None) -> 
         return 1
     if args.command == "run":
         _write_json(args.json, report)
+        return 0
+    if args.command == "redaction-corpus":
+        print(f"{report['rows']} rows -> {report['out']}")
         return 0
     if args.command == "langid":
         from eval.langid import format_langid_table

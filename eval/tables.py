@@ -103,9 +103,36 @@ def langid_table(report: dict[str, Any], *, markdown: bool = False) -> str:
     return render(["group", "n", "accuracy / rate"], rows, markdown=markdown)
 
 
+def redaction_table(report: dict[str, Any], *, markdown: bool = False) -> str:
+    """One row per family, language and negative category; for each half: n, recall, precision and
+    the share of negatives kept."""
+    splits = report["splits"]
+    first = next(iter(splits.values()))
+    rows: list[list[Any]] = []
+
+    def row(label: str, pick: str, key: str) -> list[Any]:
+        out: list[Any] = [label]
+        for split in splits.values():
+            group = split[pick] if pick == "overall" else split[pick].get(key, {})
+            negative = pick in ("overall", "by_lang", "by_category")
+            n = group.get("n")
+            out += [n, group.get("recall"), group.get("precision"), group.get("negatives_kept") if negative else None]
+        return out
+
+    rows.append(row("overall", "overall", ""))
+    rows += [row(f"family {f}", "by_family", f) for f in first["by_family"]]
+    rows += [row(f"lang {lang}", "by_lang", lang) for lang in first["by_lang"]]
+    rows += [row(f"negative {c}", "by_category", c) for c in first["by_category"]]
+    headers = ["group"] + [f"{name} {col}" for name in splits for col in ("n", "rec", "prec", "kept")]
+    text = render(headers, rows, markdown=markdown)
+    untouched = ", ".join(f"{name} {cell(s['overall']['negatives_untouched'])}" for name, s in splits.items())
+    return text + f"\n\nnegatives untouched (nothing redacted at all): {untouched}"
+
+
 TABLES = {
     "retrieval": retrieval_table,
     "escalation": escalation_table,
     "bot": bot_table,
     "langid": langid_table,
+    "redaction": redaction_table,
 }

@@ -18,7 +18,9 @@ from bot.messages import (
 LANGS = SUPPORTED_LANGUAGES
 OTHER_LANGS = [lang for lang in LANGS if lang != "en"]
 NAMED_LANGUAGES = [*LANGS, "fr", "de", "tr", "vi", "it", "id", "hi", "uk", "pl", "nl", "th", "fa", "he"]
-SECRET_KINDS = ["seed_phrase", "private_key", "extended_private_key", "api_secret", "password", "one_time_code"]
+SECRET_KINDS = [
+    "seed_phrase", "private_key", "extended_private_key", "api_secret", "password", "one_time_code", "card_number",
+]
 CONVERSATION_KEYS = """greeting anti_phishing answer_intro answer_source answer_confidence answer_followup
     fallback_language_note clarify not_sure not_sure_again_handoff out_of_scope out_of_scope_offer_human
     human_request_ack handoff_notice handoff_notice_urgent no_agent_online contact_saved contact_invalid
@@ -124,7 +126,7 @@ def test_locale_values_are_non_empty_trimmed_and_short(lang: str) -> None:
 
 def test_catalog_keys_match_the_english_file(catalog: Catalog) -> None:
     assert catalog.keys() == tuple(_raw("en"))
-    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 129
+    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 130
 
 
 @pytest.mark.parametrize("key", REQUIRED_KEYS)

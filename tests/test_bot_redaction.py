@@ -98,6 +98,7 @@ def test_secret_kind_values_are_the_placeholder_names() -> None:
         "api_secret",
         "password",
         "one_time_code",
+        "card_number",
     ]
 
 
@@ -355,7 +356,9 @@ def _token(length: int) -> str:
 def test_redact_api_secret_after_secret_words(template: str) -> None:
     key, secret = _token(64), _token(64)
     result = _assert_redacted(template.format(key=key, secret=secret), secret, K.API_SECRET)
-    assert result.text == template.format(key=key, secret="[redacted: api_secret]")
+    assert key not in result.text  # an API key with its secret is a login: both go
+    placeholder = "[redacted: api_secret]"
+    assert result.text == template.format(key=placeholder, secret=placeholder)
 
 
 def test_redact_hex_api_secret_as_api_secret_even_with_transaction_words() -> None:
@@ -363,8 +366,11 @@ def test_redact_hex_api_secret_as_api_secret_even_with_transaction_words() -> No
     _assert_redacted(f"secret key: {secret} (I also have a txid question)", secret, K.API_SECRET)
 
 
-def test_keep_public_api_key_alone() -> None:
-    _assert_untouched(f"API key {_token(64)} gives error -2015, is the key wrong?")
+def test_redact_api_key_after_api_key_label() -> None:
+    """Issue 14: "API key: <value>" was stored as typed."""
+    key = _token(64)
+    result = _assert_redacted(f"API key {key} gives error -2015, is the key wrong?", key, K.API_SECRET)
+    assert result.text == "API key [redacted: api_secret] gives error -2015, is the key wrong?"
 
 
 def test_keep_short_token_after_secret_word() -> None:
