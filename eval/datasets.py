@@ -3,15 +3,35 @@
 Extra columns are ignored. The gold article may be called ``gold_article_id`` (benchmark files) or
 ``gold_slug`` (the project's question set); ``NONE`` means nothing should be answered. Errors name
 the file and, for bad values, the line.
+
+Kinds of the project's question set (column ``kind``; checked whenever a file has that column):
+``in_scope`` (an article answers it), ``security`` (an emergency: ``escalate=1`` and the escalating
+article), ``human_request``, ``out_of_scope``, ``smalltalk`` (greetings, thanks, goodbyes, "ok") and
+``vague`` (too little to go on: "help", "it doesn't work"). Smalltalk and vague rows must have gold
+``NONE`` and ``escalate=0``: no article should be answered and nobody should be paged.
+
+Fit/report split (:func:`assign_splits`, :func:`select_split`): rows are grouped by (language, kind),
+each group is ordered by the sha256 of the normalised text (NFKC, case-folded, whitespace collapsed;
+qid breaks ties), and the ordered rows alternate ``fit``, ``report``, ``fit``, ...; the last row of an
+odd-sized group goes to ``fit`` when the first byte of its hash is below 128, else to ``report``. So
+every kind of every language is split evenly (to one row) and each half has rows of every kind,
+which a plain "first byte < 128" rule does not give on groups of 6-15 rows (on this set it put all
+9 Spanish out_of_scope rows in ``report``). The split depends only on the texts, never on file
+order or a random seed, and a group lies inside one language, so one file or all the files give the
+same split. Adding or editing rows may move rows of the same group to the other half: anything
+tuned (thresholds, calibration) is fitted on ``fit`` at run time and every published figure comes
+from ``report``.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar, get_args
 
 from eval.errors import DatasetError
 
@@ -19,7 +39,10 @@ T = TypeVar("T")
 
 NONE = "NONE"
 GOLD_COLUMNS = ("gold_article_id", "gold_slug")
-KINDS = ("in_scope", "security", "human_request", "out_of_scope")
+KINDS = ("in_scope", "security", "human_request", "out_of_scope", "smalltalk", "vague")
+NO_ARTICLE_KINDS = ("smalltalk", "vague")  # gold NONE and escalate 0, checked on read
+Split = Literal["fit", "report"]
+SPLITS: tuple[Split, ...] = get_args(Split)
 QUESTION_SET = Path(__file__).resolve().parent / "data"
 
 
@@ -80,16 +103,23 @@ def read_queries(path: Path | str, required: Sequence[str], *, gold: bool = Fals
                     f"{where}: empty {gold_column!r} (write NONE when nothing should be answered)"
                 )
             kind = (row.get("kind") or "").strip() or None
-            if "kind" in required and kind not in KINDS:
+            if "kind" in header and kind not in KINDS:
                 raise DatasetError(f"{where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+            escalate = _flag(row.get("escalate"), "escalate", where) if "escalate" in header else None
+            gold_slug = None if gold_value in ("", NONE) else gold_value
+            if kind in NO_ARTICLE_KINDS and (gold_slug is not None or escalate):
+                raise DatasetError(
+                    f"{where}: a {kind} row must have gold {NONE} and escalate 0, "
+                    f"got gold {gold_value!r} and escalate {int(bool(escalate))}"
+                )
             rows.append(
                 Query(
                     qid=row["qid"].strip(),
                     lang=row["lang"].strip().lower(),
                     text=row["text"],
-                    gold=None if gold_value in ("", NONE) else gold_value,
+                    gold=gold_slug,
                     variety=(row.get("variety") or "").strip() or None,
-                    escalate=_flag(row.get("escalate"), "escalate", where) if "escalate" in header else None,
+                    escalate=escalate,
                     hard_negative=(
                         _flag(row.get("hard_negative"), "hard_negative", where)
                         if "hard_negative" in header
@@ -128,3 +158,44 @@ def sample_evenly(rows: Sequence[T], limit: int | None) -> list[T]:
     if limit is None or limit >= len(rows):
         return list(rows)
     return [rows[i * len(rows) // limit] for i in range(limit)]
+
+
+def normalise_text(text: str) -> str:
+    """The form of a message that the split hashes: NFKC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def split_digest(text: str) -> bytes:
+    """sha256 of the normalised text: the order the split uses inside a (language, kind) group."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).digest()
+
+
+def assign_splits(rows: Sequence[Query]) -> list[Split]:
+    """The half of each row, in the order given (stratified by language and kind; see the module doc)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, q in enumerate(rows):
+        groups.setdefault((q.lang, q.kind or ""), []).append(i)
+    digests = [split_digest(q.text) for q in rows]
+    splits: list[Split] = ["fit"] * len(rows)
+    for members in groups.values():
+        ranked = sorted(members, key=lambda i: (digests[i], rows[i].qid))
+        for rank, i in enumerate(ranked):
+            if rank == len(ranked) - 1 and rank % 2 == 0:
+                splits[i] = "fit" if digests[i][0] < 128 else "report"
+            else:
+                splits[i] = SPLITS[rank % 2]
+    return splits
+
+
+def select_split(rows: Sequence[Query], split: str) -> list[Query]:
+    """The rows of one half (``fit`` or ``report``), or all of them (``all``), in the order given.
+
+    Pass whole files (before any sampling): the split is computed over the rows given.
+
+    :raises DatasetError: ``split`` is none of those.
+    """
+    if split == "all":
+        return list(rows)
+    if split not in SPLITS:
+        raise DatasetError(f"split must be one of {', '.join((*SPLITS, 'all'))}, got {split!r}")
+    return [q for q, half in zip(rows, assign_splits(rows), strict=True) if half == split]
