@@ -1,14 +1,9 @@
-"""Latin script: the greeting/thanks lexicon, then the detector, then Galician against pt/es."""
+"""Latin-script word rules: the greeting/thanks lexicon, and Galician against Portuguese and Spanish."""
 
 import re
 from collections.abc import Sequence
 
-from bot.language.backends import LATIN_LANGS, Backend, calibrated_confidence, detector_scores
-from bot.language.result import LanguageResult, Method
-from bot.language.scripts import MIN_LETTERS
 from bot.language.tables import galician_words, lexicon
-
-_LEXICON_CONFIDENCE = 0.95
 
 
 def lexicon_lang(words: Sequence[str]) -> str | None:
@@ -47,19 +42,3 @@ def looks_galician(text: str, detected: str) -> bool:
         galician += sum("ll" in w for w in text.split() if w[:1].islower())  # not names: Sally, Hollywood
         other = sum(w in table.pt_only for w in words) + len(_PT_SPELLING.findall(lowered))
     return galician >= 1 and galician > other
-
-
-def latin_result(text: str, letters: int, backend: Backend) -> LanguageResult | None:
-    words = text.lower().split()
-    if found := lexicon_lang(words):
-        return LanguageResult(found, _LEXICON_CONFIDENCE, Method.DETECTOR)
-    if all(w in lexicon().ambiguous for w in words) or letters < MIN_LETTERS["Latn"]:
-        return None
-    scores = detector_scores(text, backend, LATIN_LANGS)
-    if not scores:
-        return None
-    lang = scores[0][0]
-    confidence = calibrated_confidence(backend, scores, letters, len(words))
-    if lang in ("pt", "es") and looks_galician(text, lang):
-        lang = "gl"
-    return LanguageResult(lang, confidence, Method.DETECTOR)
