@@ -1,22 +1,28 @@
-"""bot.language: script rules, detector backends, fallbacks, switching, codes."""
+"""bot.language: script rules, detector backends, priors and fallbacks, switching, codes."""
 
+import csv
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.language import (
     DEFAULT_BACKEND,
     DEFAULT_SWITCH_THRESHOLD,
+    PRIOR_WEIGHTS,
     SUPPORTED,
     Backend,
+    Evidence,
     LanguageHints,
     LanguageResult,
     Method,
+    PriorWeights,
     clean_text,
     closest_supported,
+    decide,
     detect_language,
     normalise_code,
     should_switch,
@@ -117,22 +123,32 @@ def test_detect_language_supported_sentence_confident_enough_to_switch(text: str
     [
         ("谢谢", "zh"),
         ("спасибо", "ru"),
-        ("obrigado", "pt"),
-        ("Obrigada!", "pt"),
-        ("gracias", "es"),
-        ("muchas gracias!", "es"),
         ("ありがとう", "ja"),
         ("감사합니다", "ko"),
         ("شكرا", "ar"),
-        ("thanks", "en"),
-        ("ok thanks", "en"),
         ("네", "ko"),
     ],
 )
-def test_detect_language_single_thanks_word_detected_confidently(text: str, lang: str) -> None:
+def test_detect_language_thanks_word_in_another_script_switches_a_latin_conversation(
+    text: str, lang: str
+) -> None:
     result = detect_language(text, LanguageHints(conversation="de"))
     assert result.lang == lang
     assert should_switch("de", result, DEFAULT_SWITCH_THRESHOLD)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("obrigado", "pt"), ("Obrigada!", "pt"), ("gracias", "es"), ("muchas gracias!", "es"), ("thanks", "en"),
+     ("ok thanks", "en")],
+)  # fmt: skip
+def test_detect_language_latin_thanks_word_detected_without_hints_but_keeps_a_latin_conversation(
+    text: str, lang: str
+) -> None:
+    alone = detect_language(text)
+    assert alone.lang == lang and should_switch(None, alone, DEFAULT_SWITCH_THRESHOLD)
+    kept = detect_language(text, LanguageHints(conversation="de"))
+    assert kept.lang == "de" and not should_switch("de", kept, DEFAULT_SWITCH_THRESHOLD)
 
 
 @pytest.mark.parametrize(
@@ -376,3 +392,169 @@ def test_result_properties_for_unsupported_language() -> None:
 def test_clean_text_keeps_words_drops_noise() -> None:
     text = "Hi @support, my USDT (TRC20) to TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE isn't here 😭 mail a.b@c.io"
     assert clean_text(text) == "Hi my to isn't here mail"
+
+
+# ---------------------------------------------------------------------------------------------
+# Priors: the conversation's language and the locale
+
+ONE_WORD_TABLE = Path(__file__).parent / "data" / "one_word_messages.tsv"
+CORE_LANGS = ("en", "zh", "ja", "ko", "ru", "es", "pt", "ar", "fr", "de", "tr", "vi")
+
+
+def _one_word_messages() -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    with open(ONE_WORD_TABLE, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            table.setdefault(row["lang"], []).append(row["text"])
+    return table
+
+
+def test_one_word_table_has_100_distinct_messages_per_core_language() -> None:
+    table = _one_word_messages()
+    assert sorted(table) == sorted(CORE_LANGS)
+    assert {lang: len(set(texts)) for lang, texts in table.items()} == {lang: 100 for lang in CORE_LANGS}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("lang", CORE_LANGS)
+def test_detect_language_one_word_message_never_leaves_conversation_or_locale(
+    lang: str, backend: Backend
+) -> None:
+    moved = []
+    all_hints = [
+        LanguageHints(conversation=lang),
+        LanguageHints(locale=lang),
+        LanguageHints(conversation=lang, locale=lang),
+    ]
+    for text in _one_word_messages()[lang]:
+        # langdetect is ten times slower; the rule does not depend on the backend, one kind of hint is enough
+        for hints in all_hints if backend is Backend.LINGUA else all_hints[:1]:
+            result = detect_language(text, hints, backend=backend)
+            if result.lang != lang or should_switch(lang, result, DEFAULT_SWITCH_THRESHOLD):
+                moved.append((text, hints, result))
+    assert moved == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "de", "tr", "vi"])
+def test_detect_language_one_word_message_in_unsupported_locale_keeps_english_conversation(lang: str) -> None:
+    # The conversation of a French widget is English (no French articles); one word keeps it English or
+    # names the locale's own language, never a third one.
+    hints = LanguageHints(conversation="en", locale=lang)
+    landed = {detect_language(text, hints).lang for text in _one_word_messages()[lang]}
+    assert landed <= {"en", lang}
+
+
+def test_detect_language_password_in_english_conversation_stays_english() -> None:
+    result = detect_language("password", LanguageHints(conversation="en", locale="en-US"))
+    assert (result.lang, result.is_supported) == ("en", True)
+
+
+@pytest.mark.parametrize(
+    ("current", "text", "lang"),
+    [
+        ("en", "No puedo retirar mi dinero desde ayer, ¿me pueden ayudar?", "es"),
+        ("es", "My withdrawal has been pending since yesterday, can you help?", "en"),
+        ("pt", "Hice un retiro ayer y todavía no ha llegado a mi cuenta", "es"),
+        ("es", "Fiz um saque ontem e ainda não caiu na minha conta", "pt"),
+        ("ru", "I cannot log in to my account since this morning", "en"),
+        ("en", "Я не могу войти в аккаунт с утра", "ru"),
+        ("en", "账户被冻结了怎么办", "zh"),
+    ],
+)
+def test_detect_language_full_sentence_in_another_language_switches(
+    current: str, text: str, lang: str
+) -> None:
+    result = detect_language(text, LanguageHints(conversation=current, locale=current))
+    assert result.lang == lang
+    assert should_switch(current, result, DEFAULT_SWITCH_THRESHOLD)
+
+
+@pytest.mark.parametrize(
+    ("current", "text", "lang"),
+    [
+        ("en", "пароль", "ru"),
+        ("en", "비밀번호", "ko"),
+        ("es", "出金", "zh"),
+        ("zh", "パスワード", "ja"),
+        ("pt", "كلمة المرور", "ar"),
+        ("en", "รหัสผ่าน", "th"),
+    ],
+)
+def test_detect_language_short_message_in_a_script_the_conversation_does_not_use_switches(
+    current: str, text: str, lang: str
+) -> None:
+    result = detect_language(text, LanguageHints(conversation=current))
+    assert result.lang == lang
+    assert should_switch(current, result, DEFAULT_SWITCH_THRESHOLD)
+
+
+@pytest.mark.parametrize(
+    ("current", "text"),
+    [("ja", "出金"), ("ja", "本人確認"), ("ru", "password"), ("zh", "KYC"), ("ar", "staking"), ("ru", "Привіт"),
+     ("es", "saque pendente"), ("pt", "retiro pendiente")],
+)  # fmt: skip
+def test_detect_language_short_message_in_a_script_the_conversation_uses_keeps_it(
+    current: str, text: str
+) -> None:
+    result = detect_language(text, LanguageHints(conversation=current))
+    assert result.lang == current
+    assert not should_switch(current, result, DEFAULT_SWITCH_THRESHOLD)
+
+
+def test_detect_language_han_beyond_two_words_leaves_a_japanese_conversation() -> None:
+    assert detect_language("我的账户被冻结了", LanguageHints(conversation="ja")).lang == "zh"
+
+
+def test_detect_language_short_latin_message_prefers_the_prior_the_detector_ranks_higher() -> None:
+    # An English conversation on a Spanish widget: "gracias" names the locale, so it may switch to it.
+    result = detect_language("gracias", LanguageHints(conversation="en", locale="es"))
+    assert result.lang == "es"
+
+
+def _evidence(words: int, scores: tuple[tuple[str, float], ...], confidence: float = 0.9) -> Evidence:
+    detected = LanguageResult(scores[0][0], confidence, Method.DETECTOR)
+    return Evidence("Latn", 6 * words, words, detected, scores)
+
+
+CLOSE_CALL = (("es", 0.5), ("pt", 0.3), ("gl", 0.2))
+
+
+def test_decide_prior_bonus_lifts_the_prior_language_on_a_close_call() -> None:
+    hints = LanguageHints(conversation="pt")
+    weights = PriorWeights(bonus=1.0, decay=0.0, leave_confidence=0.5)
+    assert decide(_evidence(3, CLOSE_CALL), hints, weights).lang == "pt"
+    assert decide(_evidence(3, CLOSE_CALL), hints, PriorWeights(0.0, 0.0, 0.5)).lang == "es"
+
+
+def test_decide_prior_bonus_decays_with_length() -> None:
+    hints = LanguageHints(conversation="pt")
+    weights = PriorWeights(bonus=1.0, decay=1.0, leave_confidence=0.5)
+    assert decide(_evidence(3, CLOSE_CALL), hints, weights).lang == "pt"
+    assert decide(_evidence(12, CLOSE_CALL), hints, weights).lang == "es"
+
+
+def test_decide_prior_never_beats_a_clear_detection() -> None:
+    clear = (("es", 0.97), ("pt", 0.02), ("gl", 0.01))
+    assert decide(_evidence(3, clear), LanguageHints(conversation="pt"), PRIOR_WEIGHTS).lang == "es"
+
+
+def test_decide_unsure_detection_keeps_the_conversation_below_leave_confidence() -> None:
+    unsure = _evidence(5, (("it", 0.4), ("es", 0.35), ("pt", 0.25)), confidence=0.45)
+    hints = LanguageHints(conversation="ru")
+    assert decide(unsure, hints, PriorWeights(0.0, 0.0, leave_confidence=0.5)).method is Method.CONVERSATION
+    assert decide(unsure, hints, PriorWeights(0.0, 0.0, leave_confidence=0.4)).lang == "it"
+
+
+def test_decide_without_hints_is_the_text_alone() -> None:
+    evidence = _evidence(1, (("it", 0.6), ("en", 0.4)), confidence=0.7)
+    assert decide(evidence).lang == "it"
+    assert decide(evidence, LanguageHints(conversation="en")).lang == "en"
+
+
+def test_word_tables_are_package_data_read_on_first_use() -> None:
+    code = (
+        "import bot.language.tables as t; "
+        "print(t.lexicon.cache_info().currsize, len(t.lexicon().phrases) > 50, len(t.names_pattern().pattern) > 50)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "True", "True"]
