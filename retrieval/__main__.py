@@ -1,4 +1,4 @@
-"""``python -m retrieval build-model | build-index | check-kb``.
+"""``python -m retrieval build-model | build-index | adapt | check-kb``.
 
 Defaults are the server's, read from the one ``config.Settings`` (environment and ``.env``): the index
 under ``<data dir>/index``, the knowledge base and the embedding model, whatever the working directory.
@@ -38,6 +38,24 @@ def _cmd_build_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_adapt(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from retrieval.adapt import DEFAULT_RECIPE, adapted_model_path
+
+    recipe = DEFAULT_RECIPE if args.epochs is None else dataclasses.replace(DEFAULT_RECIPE, epochs=args.epochs)
+    data_dir = Path(args.data_dir) if args.data_dir else _data_dir()
+    print(adapted_model_path(args.kb, args.base_model, data_dir, recipe, progress=not args.no_progress))
+    return 0
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
 def _cmd_check_kb(args: argparse.Namespace) -> int:
     from retrieval.articles import load_articles
 
@@ -70,6 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="index folder (default: <data dir>/index)")
     p.add_argument("--model", default=settings.embedding_model, help="sentence-transformers model name or path")
     p.set_defaults(func=_cmd_build_index)
+    p = sub.add_parser(
+        "adapt", help="fine-tune the embedding model on the knowledge base (cached); prints its folder"
+    )
+    p.add_argument("--kb", default=str(DEFAULT_KB), help="kb_articles folder or JSONL file")
+    p.add_argument("--base-model", default=_model(), help="sentence-transformers model name or path")
+    p.add_argument("--data-dir", default=None, help="the model goes under <data dir>/models (default: var)")
+    p.add_argument("--epochs", type=_positive, default=None, help="override the recipe's epochs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_adapt)
     p = sub.add_parser("check-kb", help="validate the knowledge base and print coverage")
     p.add_argument("--kb", default=str(settings.kb_path))
     p.set_defaults(func=_cmd_check_kb)

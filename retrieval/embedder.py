@@ -40,7 +40,7 @@ class SentenceTransformerEmbedder:
         self.query_prompt: str = prompts.get("query", "")
         self.passage_prompt: str = prompts.get("passage", prompts.get("document", ""))
         self.dim = int(self._model.get_embedding_dimension() or 0)
-        self.model_id = _model_id(name_or_path)
+        self.model_id = model_id_of(name_or_path)
         self.max_tokens = int(self._model.max_seq_length or 512)
         self._prefix, self._suffix = _special_tokens(self._model.tokenizer)
 
@@ -113,7 +113,7 @@ def _special_tokens(tok: object) -> tuple[list[int], list[int]]:
     return [], []
 
 
-def _model_id(name_or_path: str | Path) -> str:
+def model_id_of(name_or_path: str | Path) -> str:
     """A stable id for the manifest: the bundled model's own id, else the name or resolved path."""
     path = Path(name_or_path)
     marker = path / "supportbot_model.json"
