@@ -1,4 +1,4 @@
-"""``python -m retrieval build-model | build-index | check-kb``.
+"""``python -m retrieval build-model | export-onnx | build-index | check-kb``.
 
 Defaults follow the server's: ``SUPPORTBOT_DATA_DIR`` (index under ``<data dir>/index``) and
 ``SUPPORTBOT_EMBEDDING_MODEL``; as a command-line edge this module may read them.
@@ -39,6 +39,20 @@ def _cmd_build_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_onnx(args: argparse.Namespace) -> int:
+    from retrieval.onnx_export import export_onnx
+    from retrieval.onnx_manifest import is_export_current
+
+    model = Path(args.model)
+    out = Path(args.out) if args.out else None
+    if not args.force and is_export_current(model, out, quantized=args.int8):
+        print(f"ONNX export of {model} is up to date (use --force to redo it)")
+        return 0
+    folder = export_onnx(model, out=out, quantize=args.int8)
+    print(f"wrote ONNX export of {model} to {folder}")
+    return 0
+
+
 def _cmd_build_index(args: argparse.Namespace) -> int:
     from retrieval.embedder import SentenceTransformerEmbedder
     from retrieval.retriever import load_retriever
@@ -76,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(DEFAULT_MODEL_DIR))
     p.add_argument("--force", action="store_true", help="rebuild even if the folder exists")
     p.set_defaults(func=_cmd_build_model)
+    p = sub.add_parser("export-onnx", help="export a model folder to ONNX (float32 and int8) for serving")
+    p.add_argument("--model", default=_model(), help="sentence-transformers model folder")
+    p.add_argument("--out", default=None, help="export folder (default: <model>/onnx)")
+    p.add_argument("--no-int8", dest="int8", action="store_false", help="skip the dynamic int8 model")
+    p.add_argument("--force", action="store_true", help="export even if the export is current")
+    p.set_defaults(func=_cmd_export_onnx)
     p = sub.add_parser("build-index", help="build (or verify) the FAISS index of a knowledge base")
     p.add_argument("--kb", default=str(DEFAULT_KB), help="kb_articles folder or JSONL file")
     p.add_argument("--out", default=None, help="index folder (default: <data dir>/index)")
