@@ -1,4 +1,4 @@
-"""``python -m retrieval build-model | build-index | adapt | check-kb``.
+"""``python -m retrieval build-model | export-onnx | build-index | adapt | check-kb``.
 
 Defaults are the server's, read from the one ``config.Settings`` (environment and ``.env``): the index
 under ``<data dir>/index``, the knowledge base and the embedding model, whatever the working directory.
@@ -27,6 +27,20 @@ def _cmd_build_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_onnx(args: argparse.Namespace) -> int:
+    from retrieval.onnx_export import export_onnx
+    from retrieval.onnx_manifest import is_export_current
+
+    model = Path(args.model)
+    out = Path(args.out) if args.out else None
+    if not args.force and is_export_current(model, out, quantized=args.int8):
+        print(f"ONNX export of {model} is up to date (use --force to redo it)")
+        return 0
+    folder = export_onnx(model, out=out, quantize=args.int8)
+    print(f"wrote ONNX export of {model} to {folder}")
+    return 0
+
+
 def _cmd_build_index(args: argparse.Namespace) -> int:
     from retrieval.embedder import SentenceTransformerEmbedder
     from retrieval.retriever import load_retriever
@@ -44,7 +58,7 @@ def _cmd_adapt(args: argparse.Namespace) -> int:
     from retrieval.adapt import DEFAULT_RECIPE, adapted_model_path
 
     recipe = DEFAULT_RECIPE if args.epochs is None else dataclasses.replace(DEFAULT_RECIPE, epochs=args.epochs)
-    data_dir = Path(args.data_dir) if args.data_dir else _data_dir()
+    data_dir = Path(args.data_dir) if args.data_dir else Settings().data_dir
     print(adapted_model_path(args.kb, args.base_model, data_dir, recipe, progress=not args.no_progress))
     return 0
 
@@ -83,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=settings.embedding_model)
     p.add_argument("--force", action="store_true", help="rebuild even if the folder exists")
     p.set_defaults(func=_cmd_build_model)
+    p = sub.add_parser("export-onnx", help="export a model folder to ONNX (float32 and int8) for serving")
+    p.add_argument("--model", default=settings.embedding_model, help="sentence-transformers model folder")
+    p.add_argument("--out", default=None, help="export folder (default: <model>/onnx)")
+    p.add_argument("--no-int8", dest="int8", action="store_false", help="skip the dynamic int8 model")
+    p.add_argument("--force", action="store_true", help="export even if the export is current")
+    p.set_defaults(func=_cmd_export_onnx)
     p = sub.add_parser("build-index", help="build (or verify) the FAISS index of a knowledge base")
     p.add_argument("--kb", default=str(settings.kb_path), help="kb_articles folder or JSONL file")
     p.add_argument("--out", default=None, help="index folder (default: <data dir>/index)")
@@ -91,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser(
         "adapt", help="fine-tune the embedding model on the knowledge base (cached); prints its folder"
     )
-    p.add_argument("--kb", default=str(DEFAULT_KB), help="kb_articles folder or JSONL file")
-    p.add_argument("--base-model", default=_model(), help="sentence-transformers model name or path")
+    p.add_argument("--kb", default=str(settings.kb_path), help="kb_articles folder or JSONL file")
+    p.add_argument("--base-model", default=settings.embedding_model, help="sentence-transformers model name or path")
     p.add_argument("--data-dir", default=None, help="the model goes under <data dir>/models (default: var)")
     p.add_argument("--epochs", type=_positive, default=None, help="override the recipe's epochs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

