@@ -1,5 +1,5 @@
 """Operations and streams: admin metrics (auth and content), Prometheus text, conversation SSE (resume,
-live delivery, disconnect), unanswered-question grouping and ``python -m bot demo-agent``."""
+live delivery, disconnect), unanswered-question grouping and ``python -m web demo-agent``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,7 +16,7 @@ from bot.turn import Bot
 from handoff import conversations as convs
 from handoff.db import open_db
 from handoff.models import Sender
-from tests.web_support import Clock, app_client, clock, db_path, new_agent, real_bot, say, start
+from tests.web_support import Clock, app_client, clock, db_path, new_agent, real_bot, run_async, say, start
 from web.events import StreamTiming, conversation_loader, conversation_stream
 from web.insights import Question, group_unanswered, normalise
 
@@ -215,7 +214,7 @@ def test_stream_delivers_new_messages_live_then_stops_on_disconnect(ops: TestCli
                     db.close()
         return chunks
 
-    chunks = anyio.run(collect)
+    chunks = run_async(collect)
     messages = [json.loads(c.split("data: ", 1)[1]) for c in chunks if "event: message" in c]
     assert [m["text"] for m in messages] == ["live!"] and messages[0]["seq"] == 2
     assert any(c.startswith(": keep-alive") for c in chunks)
@@ -233,7 +232,7 @@ def test_stream_ends_after_max_duration(ops: TestClient, clock: Clock) -> None:
             n += 1
         return n
 
-    assert anyio.run(count) == 3  # retry, the greeting, the state; then the lifetime runs out
+    assert run_async(count) == 3  # retry, the greeting, the state; then the lifetime runs out
 
 
 def test_queue_stream_pushes_only_real_changes_and_ends_when_agent_is_disabled() -> None:
@@ -257,7 +256,7 @@ def test_queue_stream_pushes_only_real_changes_and_ends_when_agent_is_disabled()
         timing = StreamTiming(queue_poll_s=0.001, keepalive_s=60)
         return [c async for c in queue_stream(FakeRequest(polls=100), lambda: snapshots.pop(0), timing)]
 
-    chunks = [c for c in anyio.run(collect) if c.startswith("event: queue")]
+    chunks = [c for c in run_async(collect) if c.startswith("event: queue")]
     assert len(chunks) == 2 and '"priority":"urgent"' in chunks[1]
 
 
@@ -267,7 +266,7 @@ def test_queue_stream_pushes_only_real_changes_and_ends_when_agent_is_disabled()
 def test_demo_agent_command_creates_fresh_agent_and_disables_older_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.__main__ import main
+    from web.__main__ import main
 
     monkeypatch.setenv("SUPPORTBOT_DATA_DIR", str(tmp_path / "data"))
     assert main(["demo-agent", "--json"]) == 0
