@@ -104,7 +104,8 @@ def _fit_raw(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _predict(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -50, 50)))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -50, 50)))
+    return out
 
 
 def fit(rows: Sequence[Features], correct: Sequence[bool], *, model: str = "", kb_sha256: str = "") -> Calibrator:
@@ -122,5 +123,5 @@ def fit(rows: Sequence[Features], correct: Sequence[bool], *, model: str = "", k
             w, b = _fit_raw(x[train], y[train])
             held_out[test] = _predict(w, b, x[test])
     w, b = _fit_raw(x, y)
-    ece = expected_calibration_error(held_out, y.astype(bool)) if folds >= 2 else None
+    ece = expected_calibration_error(held_out.tolist(), y.astype(bool).tolist()) if folds >= 2 else None
     return Calibrator(tuple(float(v) for v in w), b, model, kb_sha256, ece, len(y))

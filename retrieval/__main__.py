@@ -75,8 +75,8 @@ def _cmd_check_kb(args: argparse.Namespace) -> int:
 
     articles = load_articles(args.kb)
     per_lang = Counter(a.lang for a in articles)
-    questions = Counter()
-    escalating = Counter()
+    questions: Counter[str] = Counter()
+    escalating: Counter[str] = Counter()
     for a in articles:
         questions[a.lang] += len(a.example_questions)
         escalating[a.lang] += a.escalate != "none"

@@ -253,7 +253,7 @@ def _seed_everything(seed: int) -> None:
 def _prompts(model: SentenceTransformer) -> tuple[str, str]:
     """The (query, passage) prompts, as the embedder applies them at search time."""
     prompts = model.prompts or {}
-    return prompts.get("query", ""), prompts.get("passage", prompts.get("document", ""))
+    return prompts.get("query") or "", prompts.get("passage") or prompts.get("document") or ""
 
 
 def _prompted(model: SentenceTransformer, passages: Sequence[Passage]) -> list[str]:
@@ -276,7 +276,7 @@ def encode_views(model: SentenceTransformer, passages: Sequence[Passage]) -> np.
 def _freeze(model: SentenceTransformer, recipe: AdaptRecipe) -> None:
     """Freeze the word embeddings (most of the weights, and what the other languages' tokens
     need unchanged) and, with ``trainable_layers``, every layer below the top N."""
-    transformer = model[0].auto_model
+    transformer: Any = model[0].auto_model
     if recipe.trainable_layers > 0:
         layers = {int(m.group(1)) for name, _ in transformer.named_parameters() if (m := _LAYER_RE.search(name))}
         if layers:
@@ -381,7 +381,7 @@ def train_model(
                 for start in range(0, len(order), recipe.batch_size):
                     batch = [examples[i] for i in order[start : start + recipe.batch_size]]
                     loss = batch_loss(model, batch, slug_ids, recipe.scale)
-                    loss.backward()
+                    loss.backward()  # type: ignore[no-untyped-call]
                     optimizer.step()
                     scheduler.step()
                     optimizer.zero_grad(set_to_none=True)

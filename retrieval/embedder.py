@@ -46,8 +46,8 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(str(name_or_path), device=device)
         prompts = self._model.prompts or {}
-        self.query_prompt: str = prompts.get("query", "")
-        self.passage_prompt: str = prompts.get("passage", prompts.get("document", ""))
+        self.query_prompt: str = prompts.get("query") or ""
+        self.passage_prompt: str = prompts.get("passage") or prompts.get("document") or ""
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self.model_id = model_id_of(name_or_path)
         self.max_tokens = int(self._model.max_seq_length or 512)
@@ -110,8 +110,9 @@ class SentenceTransformerEmbedder:
                 tokens = transformer(features)["token_embeddings"][0]
             total += len(chunk) * tokens.mean(dim=0).double().numpy()
             weight += len(chunk)
-        vec = total / max(weight, 1)
-        return (vec / max(np.linalg.norm(vec), 1e-12)).astype(np.float32)
+        vec = np.asarray(total, dtype=np.float64) / max(weight, 1)
+        unit: np.ndarray = (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
+        return unit
 
 
 def model_id_of(name_or_path: str | Path) -> str:

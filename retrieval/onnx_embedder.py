@@ -133,7 +133,8 @@ class OnnxEmbedder:
         totals = np.zeros((len(texts), self.dim), dtype=np.float64)
         np.add.at(totals, np.asarray(owners), pooled * np.asarray(weights, dtype=np.float64)[:, None])
         norms = np.linalg.norm(totals, axis=1, keepdims=True)
-        return (totals / np.maximum(norms, 1e-12)).astype(np.float32)
+        unit: np.ndarray = (totals / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit
 
     def _pool(self, sequences: list[list[int]]) -> np.ndarray:
         """Mean-pooled token vectors of each sequence, batched by length under ``TOKEN_BUDGET``."""
@@ -160,4 +161,5 @@ class OnnxEmbedder:
             feeds["token_type_ids"] = np.zeros_like(ids)
         tokens = self._session.run([self._output], feeds)[0].astype(np.float64)
         counts = mask.sum(axis=1, keepdims=True).astype(np.float64)
-        return (tokens * mask[:, :, None]).sum(axis=1) / np.maximum(counts, 1e-9)
+        pooled: np.ndarray = (tokens * mask[:, :, None]).sum(axis=1) / np.maximum(counts, 1e-9)
+        return pooled

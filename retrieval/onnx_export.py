@@ -201,7 +201,7 @@ def export_onnx(model_dir: str | Path, *, out: str | Path | None = None, quantiz
     stamps = source_stamps(folder)
     model = SentenceTransformer(str(folder), device="cpu")
     _check_pipeline(model)
-    transformer = model[0]
+    transformer: Any = model[0]
     max_seq_length = int(model.max_seq_length or 512)
     tokenizer = model.tokenizer
     sequences = [list(tokenizer(t)["input_ids"]) for t in VERIFY_TEXTS]
