@@ -212,3 +212,15 @@ def test_static_pages_are_served_from_the_static_folder(tmp_path: Path, real_bot
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
         (static / "console.html").unlink()
         assert c.get("/console").json()["error"]["code"] == "not_found"
+
+
+def test_sse_reader_and_back_off_are_written_once_for_widget_and_console(client: TestClient) -> None:
+    static = Path(__file__).resolve().parents[1] / "web" / "static"
+    for name in ("widget.js", "console.js"):
+        text = (static / name).read_text(encoding="utf-8")
+        assert "getReader" not in text and "Math.pow(2" not in text, name
+        assert "SupportBotStream.connect(" in text, name
+    js = client.get("/widget.js").text
+    assert js.index("root.SupportBotStream = ") < js.index("SupportBotStream.connect(")
+    console = client.get("/console").text
+    assert console.index('src="/static/sse.js"') < console.index('src="/static/console.js"')

@@ -71,7 +71,8 @@
   }
 
   // Keep one stream open until stop(): connect, read, and on failure reconnect with back-off.
-  //   request():      { url, headers } for the next attempt (a resumed stream sends Last-Event-ID)
+  //   request():      { url, headers } for the next attempt, or a promise of it (a resumed stream sends
+  //                   Last-Event-ID; a short-lived stream credential can be fetched here)
   //   onOpen(res):    return "stop" to give up (e.g. the credential was refused); called for every response
   //   onEvent(name, data, id), onLive(isLive): what the page does with events and the connection state
   function connect(options) {
@@ -84,10 +85,14 @@
       if (!state.on) return;
       var ctrl = new AbortController();
       state.ctrl = ctrl;
-      var req = options.request();
-      var headers = Object.assign({ Accept: "text/event-stream" }, req.headers || {});
       var opened = 0;
-      fetch(req.url, Object.assign({ headers: headers, signal: ctrl.signal, cache: "no-store" }, options.fetch || {}))
+      Promise.resolve()
+        .then(options.request)
+        .then(function (req) {
+          var headers = Object.assign({ Accept: "text/event-stream" }, req.headers || {});
+          var init = Object.assign({ headers: headers, signal: ctrl.signal, cache: "no-store" }, options.fetch || {});
+          return fetch(req.url, init);
+        })
         .then(function (res) {
           if (options.onOpen && options.onOpen(res) === "stop") { state.on = false; return "stop"; }
           if (!res.ok || !res.body) throw new Error("events " + res.status);
