@@ -215,6 +215,10 @@ def _handoff_face() -> set[str]:
     return set()
 
 
+def _is_handoff_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "handoff"
+
+
 @pytest.mark.parametrize("package", ["web", "eval"])
 def test_architecture_web_and_eval_use_only_the_handoff_face(package: str) -> None:
     """``from handoff import name`` with a name of ``handoff.__all__`` (or ``import handoff``), never a
@@ -231,4 +235,6 @@ def test_architecture_web_and_eval_use_only_the_handoff_face(package: str) -> No
                     bad.append((rel, node.module))
                 elif node.module == "handoff":
                     bad += [(rel, f"handoff.{a.name}") for a in node.names if a.name not in face]
+            elif _is_handoff_attribute(node) and node.attr not in face:  # type: ignore[attr-defined]
+                bad.append((rel, f"handoff.{node.attr}"))  # ``import handoff``, then ``handoff.tickets.claim``
     assert bad == []
