@@ -1,9 +1,10 @@
 """Human-agent handoff: a durable, prioritised, language-routed agent queue in SQLite.
 
 Knows nothing of retrieval or the bot. This module is the package's public face: other packages
-write ``from handoff import ...`` and call whole operations (``handoff.operations``), each one
-transaction that re-checks the conversation's state under the write lock; no other package runs SQL
-on handoff's tables. Start with ``open_db``.
+write ``from handoff import ...`` and call whole operations (``operations``: the user's side;
+``assignments``: the agents'; ``queue_views``: what each of them sees), each one transaction that
+re-checks the conversation's state under the write lock. No other package runs SQL on handoff's
+tables. Start with ``open_db``.
 """
 
 from handoff.agents import (
@@ -16,6 +17,7 @@ from handoff.agents import (
     list_agents,
     touch_agent,
 )
+from handoff.assignments import agent_reply, claim, claim_next, release, resolve
 from handoff.backlog import agent_may_see, list_queue, wait_info
 from handoff.conversations import find_by_token_hash, get_conversation, list_messages
 from handoff.credentials import hash_secret, new_api_key
@@ -59,29 +61,26 @@ from handoff.operations import (
     BotState,
     BotTurn,
     Compose,
-    ConversationView,
     HandoffPlan,
     Note,
     PersonRequest,
-    QueueView,
-    QueueViewItem,
     TurnBasis,
     Written,
-    agent_reply,
     append_for_agent,
     append_turn,
-    claim,
-    claim_next,
-    conversation_view,
-    last_user_text,
     leave_contact,
-    queue_view,
     read_turn_basis,
-    release,
     reopen,
     request_person,
-    resolve,
     start_conversation,
+)
+from handoff.queue_views import (
+    ConversationView,
+    QueueView,
+    QueueViewItem,
+    conversation_view,
+    last_user_text,
+    queue_view,
 )
 from handoff.transcripts import get_transcript, transcript_to_json, transcript_to_text
 

@@ -1,4 +1,4 @@
-"""Whole operations: each one transaction that the web layer calls, never a step of one.
+"""The user's side of a conversation as whole operations: each one transaction the web layer calls.
 
 Every write here opens with ``states.lock_conversation`` (a write first, so SQLite's write lock is
 taken before anything is read) and reads the conversation's status and the bot's state inside that
@@ -21,19 +21,13 @@ from sqlite_utils import Database
 
 from handoff import conversations as convs
 from handoff import tickets
-from handoff.agents import agents_online, get_agent
-from handoff.backlog import agent_may_see, estimate_wait_s, list_queue, queue_position, wait_info
-from handoff.entries import get_active_entry
-from handoff.errors import AgentNotFound, ConversationNotFound, LanguageNotAllowed
+from handoff.backlog import wait_info
+from handoff.errors import ConversationNotFound
 from handoff.models import (
-    Agent,
     Conversation,
     ConversationStatus,
     Message,
     Priority,
-    QueueEntry,
-    QueueItem,
-    QueueStatus,
     Sender,
     WaitInfo,
 )
@@ -122,35 +116,6 @@ class Written:
     queue_position: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ConversationView:
-    """A conversation's public state besides its row: place and wait while waiting, the agent's name."""
-
-    conversation: Conversation
-    queue_position: int | None
-    estimated_wait_s: int | None
-    agents_online: int | None
-    agent_name: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QueueViewItem:
-    """One queue entry as the console lists it, with its holder's name and the user's last words."""
-
-    item: QueueItem
-    claimed_by_name: str | None
-    last_user_text: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QueueView:
-    """The queue as one agent may see it: what they could take, in serving order, and what they hold."""
-
-    waiting: tuple[QueueViewItem, ...]
-    mine: tuple[QueueViewItem, ...]
-    agents_online: int
-
-
 class _Changed(Exception):
     """Raised inside a transaction to roll it back (the lock's touch included) when the basis is stale."""
 
@@ -158,12 +123,14 @@ class _Changed(Exception):
         self.conversation = conversation
 
 
-def _locked(db: Database, conversation_id: str, now: datetime) -> tuple[Conversation, dict[str, Any]]:
+def lock_state(db: Database, conversation_id: str, now: datetime) -> tuple[Conversation, dict[str, Any]]:
+    """Take the write lock (``states.lock_conversation``), then return the conversation and bot state."""
     row = lock_conversation(db, conversation_id, now=now)
     return Conversation.from_row(row), dict(json.loads(row["bot_state"]))
 
 
-def _store(db: Database, conversation_id: str, note: Note, now: datetime) -> Message:
+def store_note(db: Database, conversation_id: str, note: Note, now: datetime) -> Message:
+    """Store one note as the conversation's next message."""
     return convs.append_message(
         db, conversation_id, sender=note.sender, text=note.text, language=note.language, meta=note.meta, now=now
     )
@@ -179,7 +146,7 @@ def _hand_off(
     if plan.notice is None:
         return None, None
     info = wait_info(db, conversation_id, now=now)
-    return _store(db, conversation_id, plan.notice(info), now), info.position
+    return store_note(db, conversation_id, plan.notice(info), now), info.position
 
 
 # ---------------------------------------------------------------------------------------- conversations
@@ -206,7 +173,7 @@ def start_conversation(
             db, locale=locale, language=language, user_id=user_id, user_name=user_name,
             user_email=user_email, token_hash=token_hash, now=now,
         )
-        messages = [_store(db, conv.id, note, now) for note in greeting]
+        messages = [store_note(db, conv.id, note, now) for note in greeting]
     return conv, messages
 
 
@@ -242,7 +209,7 @@ def append_turn(
     """
     try:
         with db.atomic():
-            conv, state = _locked(db, conversation_id, now)
+            conv, state = lock_state(db, conversation_id, now)
             if conv.is_handed_off or (basis is not None and not _same_basis(basis, conv, state)):
                 raise _Changed(conv)
             if conv.status == ConversationStatus.RESOLVED:
@@ -250,11 +217,11 @@ def append_turn(
                     db, conversation_id, ConversationStatus.BOT, actor="user", reason="user_wrote_after_resolve",
                     now=now,
                 )
-            user_msg = _store(db, conversation_id, turn.user, now)
+            user_msg = store_note(db, conversation_id, turn.user, now)
             if conv.language != turn.language:
                 convs.set_language(db, conversation_id, turn.language, now=now)
             convs.set_bot_state(db, conversation_id, turn.update_state(state), now=now)
-            stored = [_store(db, conversation_id, reply, now) for reply in turn.replies]
+            stored = [store_note(db, conversation_id, reply, now) for reply in turn.replies]
             position = None
             if turn.handoff is not None:
                 notice, position = _hand_off(db, conversation_id, turn.handoff, now)
@@ -275,11 +242,11 @@ def append_for_agent(db: Database, conversation_id: str, message: AgentBound, *,
     """
     try:
         with db.atomic():
-            conv, _ = _locked(db, conversation_id, now)
+            conv, _ = lock_state(db, conversation_id, now)
             if not conv.is_handed_off:
                 raise _Changed(conv)
-            user_msg = _store(db, conversation_id, message.user, now)
-            stored = [_store(db, conversation_id, note, now) for note in message.notes]
+            user_msg = store_note(db, conversation_id, message.user, now)
+            stored = [store_note(db, conversation_id, note, now) for note in message.notes]
             if message.escalation is not None:
                 _hand_off(db, conversation_id, message.escalation, now)
             conv = convs.get_conversation(db, conversation_id)
@@ -308,7 +275,7 @@ def request_person(
     :raises ConversationNotFound: if there is no such conversation.
     """
     with db.atomic():
-        conv, state = _locked(db, conversation_id, now)
+        conv, state = lock_state(db, conversation_id, now)
         if conv.is_handed_off:
             return None
         if conv.status == ConversationStatus.RESOLVED:
@@ -316,7 +283,7 @@ def request_person(
                 db, conversation_id, ConversationStatus.BOT, actor="user", reason="user_request", now=now
             )
         plan = compose(conv, state)
-        ack = _store(db, conversation_id, plan.ack, now)
+        ack = store_note(db, conversation_id, plan.ack, now)
         notice, position = _hand_off(db, conversation_id, plan.handoff, now)
         conv = convs.get_conversation(db, conversation_id)
     return Written(True, conv, ack, (ack,) if notice is None else (ack, notice), position)
@@ -330,93 +297,8 @@ def leave_contact(db: Database, conversation_id: str, contact: str, compose: Com
     with db.atomic():
         lock_conversation(db, conversation_id, now=now)
         conv = convs.set_contact(db, conversation_id, contact, now=now)
-        stored = [_store(db, conversation_id, note, now) for note in compose(conv)]
+        stored = [store_note(db, conversation_id, note, now) for note in compose(conv)]
     return Written(True, conv, None, tuple(stored))
-
-
-# ---------------------------------------------------------------------------------------- agents
-
-
-def claim(
-    db: Database, conversation_id: str, agent: Agent, joined: Compose, *, any_language_after_s: float, now: datetime
-) -> QueueEntry:
-    """Give a waiting conversation to the agent and store what ``joined`` tells the user, atomically.
-
-    Claiming a conversation the agent already holds changes nothing and stores nothing.
-
-    :raises LanguageNotAllowed: waiting in a language the agent lacks, before the routing timeout.
-    :raises AlreadyClaimed, OverCapacity, NotInQueue, ConversationNotFound: from ``tickets.claim``.
-    """
-    with db.atomic():
-        lock_conversation(db, conversation_id, now=now)
-        before = get_active_entry(db, conversation_id)
-        if (
-            before is not None
-            and before.status == QueueStatus.WAITING
-            and not agent_may_see(agent, before, now=now, any_language_after_s=any_language_after_s)
-        ):
-            raise LanguageNotAllowed(
-                f"conversation {conversation_id} waits for a {before.language} speaker; any agent may take "
-                f"it after {any_language_after_s} s"
-            )
-        entry = tickets.claim(db, conversation_id, agent.id, now=now)
-        if before is None or before.claimed_by != agent.id:
-            for note in joined(convs.get_conversation(db, conversation_id)):
-                _store(db, conversation_id, note, now)
-    return entry
-
-
-def claim_next(
-    db: Database, agent: Agent, joined: Compose, *, any_language_after_s: float, now: datetime
-) -> QueueEntry | None:
-    """Claim the best conversation the agent may take (``tickets.claim_next``), telling its user.
-
-    :returns: the claimed entry, or ``None`` when nothing qualifies.
-    :raises OverCapacity, AgentNotFound, AgentDisabled: as named.
-    """
-    with db.atomic():
-        entry = tickets.claim_next(db, agent.id, now=now, any_language_after_s=any_language_after_s)
-        if entry is not None:
-            for note in joined(convs.get_conversation(db, entry.conversation_id)):
-                _store(db, entry.conversation_id, note, now)
-    return entry
-
-
-def release(db: Database, conversation_id: str, agent: Agent, notes: Compose, *, now: datetime) -> QueueEntry:
-    """Put a held conversation back in the queue, keeping its place, with ``notes`` for the user.
-
-    :raises NotClaimedByAgent, NotInQueue, ConversationNotFound: from ``tickets.release``.
-    """
-    with db.atomic():
-        entry = tickets.release(db, conversation_id, agent.id, now=now)
-        for note in notes(convs.get_conversation(db, conversation_id)):
-            _store(db, conversation_id, note, now)
-    return entry
-
-
-def resolve(
-    db: Database,
-    conversation_id: str,
-    agent: Agent,
-    notes: Compose,
-    *,
-    return_to_bot: bool = False,
-    update_state: Callable[[BotState], BotState] | None = None,
-    now: datetime,
-) -> QueueEntry:
-    """Close a held conversation (``resolved``) or hand it back to the bot, with ``notes`` for the user.
-
-    :param update_state: on a hand-back, the bot's new state from the stored one, inside the lock
-        (the bot starts afresh: earlier unconfident turns must not hand off again at once).
-    :raises NotClaimedByAgent, NotInQueue, ConversationNotFound: from ``tickets.resolve``.
-    """
-    with db.atomic():
-        entry = tickets.resolve(db, conversation_id, agent.id, return_to_bot=return_to_bot, now=now)
-        if update_state is not None:
-            convs.set_bot_state(db, conversation_id, update_state(convs.get_bot_state(db, conversation_id)), now=now)
-        for note in notes(convs.get_conversation(db, conversation_id)):
-            _store(db, conversation_id, note, now)
-    return entry
 
 
 def reopen(db: Database, conversation_id: str, *, actor: str, reason: str, now: datetime) -> Conversation:
@@ -425,76 +307,7 @@ def reopen(db: Database, conversation_id: str, *, actor: str, reason: str, now: 
     :raises ConversationNotFound: if there is no such conversation.
     """
     with db.atomic():
-        conv, _ = _locked(db, conversation_id, now)
+        conv, _ = lock_state(db, conversation_id, now)
         if conv.status != ConversationStatus.RESOLVED:
             return conv
         return transition(db, conversation_id, ConversationStatus.BOT, actor=actor, reason=reason, now=now)
-
-
-def agent_reply(
-    db: Database, conversation_id: str, agent: Agent, text: str, *, meta: Mapping[str, Any], now: datetime
-) -> Message:
-    """Store an agent's message in the conversation's language; the first one stops the SLA clock.
-
-    :raises NotClaimedByAgent, NotInQueue, ConversationNotFound: as named.
-    """
-    with db.atomic():
-        conv, _ = _locked(db, conversation_id, now)
-        return tickets.record_agent_reply(
-            db, conversation_id, agent.id, text=text, language=conv.language, meta=meta, now=now
-        )
-
-
-# ---------------------------------------------------------------------------------------- views
-
-
-def _agent_name(db: Database, agent_id: int | None) -> str | None:
-    if agent_id is None:
-        return None
-    try:
-        return get_agent(db, agent_id).name
-    except AgentNotFound:
-        return None
-
-
-def conversation_view(db: Database, conversation: Conversation, *, now: datetime) -> ConversationView:
-    """The conversation's public state: queue position, estimated wait and agents online while it
-    waits, the agent's name while one holds it."""
-    position = wait_s = online = None
-    name = None
-    if conversation.status == ConversationStatus.WAITING:
-        position = queue_position(db, conversation.id)
-        wait_s = estimate_wait_s(db, conversation.id, now=now)
-        online = agents_online(db, now=now)
-    elif conversation.status == ConversationStatus.WITH_AGENT:
-        entry = get_active_entry(db, conversation.id)
-        name = _agent_name(db, entry.claimed_by if entry else None)
-    return ConversationView(conversation, position, wait_s, online, name)
-
-
-def last_user_text(db: Database, conversation_id: str) -> str | None:
-    """The latest user message's text (already redacted), or ``None``."""
-    row = db.execute(
-        "SELECT text FROM messages WHERE conversation_id = ? AND sender = 'user' ORDER BY seq DESC LIMIT 1",
-        [conversation_id],
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def queue_view(db: Database, agent: Agent, *, now: datetime, any_language_after_s: float) -> QueueView:
-    """The queue as this agent may see it (``agent_may_see``): waiting conversations they could take,
-    in serving order, then the ones they hold; what other agents hold stays private."""
-    names: dict[int, str | None] = {agent.id: agent.name}
-    waiting: list[QueueViewItem] = []
-    mine: list[QueueViewItem] = []
-    for item in list_queue(db, now=now):
-        e = item.entry
-        if not agent_may_see(agent, e, now=now, any_language_after_s=any_language_after_s):
-            continue
-        if e.claimed_by is not None and e.claimed_by not in names:
-            names[e.claimed_by] = _agent_name(db, e.claimed_by)
-        view = QueueViewItem(
-            item, names.get(e.claimed_by) if e.claimed_by is not None else None, last_user_text(db, e.conversation_id)
-        )
-        (mine if e.status == QueueStatus.CLAIMED else waiting).append(view)
-    return QueueView(tuple(waiting), tuple(mine), agents_online(db, now=now))
