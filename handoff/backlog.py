@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from handoff.agents import ONLINE_WINDOW_S, agents_online
 from handoff.conversations import get_conversation
 from handoff.entries import get_active_entry
-from handoff.models import QueueEntry, QueueItem, QueueStatus, WaitInfo
+from handoff.models import Agent, QueueEntry, QueueItem, QueueStatus, WaitInfo
 from handoff.sla import DEFAULT_SLA, SlaPolicy, is_breached
 from handoff.timestamps import seconds_between, to_iso
 
@@ -21,6 +21,16 @@ THROUGHPUT_WINDOW_S = 3600.0
 DEFAULT_SECONDS_PER_CONVERSATION = 300.0
 
 _QUEUE_ORDER = "priority_rank DESC, enqueued_at, id"
+
+
+def agent_may_see(agent: Agent, entry: QueueEntry, *, now: datetime, any_language_after_s: float) -> bool:
+    """Whether the agent may see (and take) the entry: what they hold, and waiting entries in their
+    languages or waiting ``any_language_after_s`` or longer (the rule ``tickets.claim_next`` applies);
+    what other agents hold stays private."""
+    if entry.status == QueueStatus.CLAIMED:
+        return entry.claimed_by == agent.id
+    waited_s = seconds_between(entry.enqueued_at, now)
+    return entry.language in agent.languages or waited_s >= any_language_after_s
 
 
 def list_queue(

@@ -101,3 +101,10 @@ class InvalidInput(HandoffError):
 
     status_code = 422
     code = "invalid_input"
+
+
+class LanguageNotAllowed(HandoffError):
+    """An agent reached for a waiting conversation outside their languages before the routing timeout."""
+
+    status_code = 403
+    code = "language_not_allowed"

@@ -5,6 +5,7 @@ the dataclasses' rates) so it can be checked against hand-computed numbers. ``si
 bound the time a conversation started or a handoff was queued (``[since, until)``, both optional).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -152,6 +153,40 @@ def operations_report(
         csat=csat(db, since=since, until=until),
         helpfulness=helpfulness(db, since=since, until=until),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """A user message with the outcome the bot stored on it (``meta.outcome``); the text is redacted."""
+
+    text: str
+    language: str | None
+    action: str
+    reason: str | None
+    top_slug: str | None
+    top_title: str | None
+
+
+def asked_questions(
+    db: Database,
+    actions: Iterable[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AskedQuestion]:
+    """Return user messages in ``[since, until)`` whose stored outcome action is one of ``actions``."""
+    wanted = sorted(set(actions))
+    if not wanted:
+        return []
+    where, params = _period("created_at", since, until)
+    marks = ", ".join("?" for _ in wanted)
+    rows = db.execute(
+        "SELECT text, language, json_extract(meta, '$.outcome.action'), json_extract(meta, '$.outcome.reason'), "
+        "json_extract(meta, '$.outcome.top_slug'), json_extract(meta, '$.outcome.top_title') FROM messages "
+        f"WHERE sender = 'user' AND json_extract(meta, '$.outcome.action') IN ({marks}){where}",
+        [*wanted, *params],
+    ).fetchall()
+    return [AskedQuestion(*row) for row in rows]
 
 
 def _period(column: str, since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:

@@ -7,6 +7,7 @@ file and the offending name, before it becomes a habit.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -160,3 +161,80 @@ def test_architecture_one_percentile_and_one_language_normaliser() -> None:
             if 'split("-", 1)[0]' in text and path != ROOT / "config" / "languages.py":
                 defs["base_language"].append(str(path.relative_to(ROOT)) + " (inline)")
     assert defs == {"percentile": ["config/stats.py"], "base_language": ["config/languages.py"]}
+
+
+def _handoff_tables() -> set[str]:
+    """Every table ``handoff/schema.py`` creates, by ``db.table("...")`` or ``CREATE TABLE``."""
+    text = (ROOT / "handoff" / "schema.py").read_text(encoding="utf-8")
+    names = set(re.findall(r"""\.table\(\s*["'](\w+)["']""", text))
+    names |= set(re.findall(r"CREATE\s+(?:VIRTUAL\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"'`\[]?(\w+)", text, re.I))
+    return names
+
+
+SQL_VERB = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|PRAGMA|WITH)\b", re.I)
+SQL_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+[\"'`\[]?(\w+)", re.I)
+# Handoff's own tests check the stored rows themselves (migrations, WAL, the audit trail).
+SQL_EXEMPT = ("handoff/", "tests/test_handoff_", "tests/handoff_support.py")
+
+
+def _sql_on(tables: set[str], tree: ast.AST) -> list[str]:
+    return sorted(
+        {
+            name
+            for text in _string_constants(tree)
+            if SQL_VERB.search(text)
+            for name in SQL_TABLE.findall(text)
+            if name.lower() in tables
+        }
+    )
+
+
+def test_architecture_handoff_tables_are_known() -> None:
+    assert {"conversations", "messages", "agents", "queue_entries", "feedback", "audit_log"} <= _handoff_tables()
+
+
+def test_architecture_only_handoff_runs_sql_on_its_tables() -> None:
+    """Everything else calls ``handoff``'s operations; a query on its tables elsewhere is a second,
+    unguarded path to the same rows (no lock, no re-check, no audit)."""
+    tables = _handoff_tables()
+    bad = []
+    for package in (*PACKAGES, "tests"):
+        for path, tree in _sources(package):
+            rel = str(path.relative_to(ROOT))
+            if rel.startswith(SQL_EXEMPT):
+                continue
+            bad += [(rel, name) for name in _sql_on(tables, tree)]
+    assert bad == [], "ask handoff (from handoff import ...) instead of querying its tables"
+
+
+def _handoff_face() -> set[str]:
+    tree = ast.parse((ROOT / "handoff" / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return {str(name) for name in ast.literal_eval(node.value)}
+    return set()
+
+
+def _is_handoff_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "handoff"
+
+
+@pytest.mark.parametrize("package", ["web", "eval"])
+def test_architecture_web_and_eval_use_only_the_handoff_face(package: str) -> None:
+    """``from handoff import name`` with a name of ``handoff.__all__`` (or ``import handoff``), never a
+    module of the package: its modules are steps, the face holds the whole operations."""
+    face = _handoff_face()
+    bad = []
+    for path, tree in _sources(package):
+        rel = str(path.relative_to(ROOT))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                bad += [(rel, a.name) for a in node.names if a.name.startswith("handoff.")]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module.startswith("handoff."):
+                    bad.append((rel, node.module))
+                elif node.module == "handoff":
+                    bad += [(rel, f"handoff.{a.name}") for a in node.names if a.name not in face]
+            elif _is_handoff_attribute(node) and node.attr not in face:  # type: ignore[attr-defined]
+                bad.append((rel, f"handoff.{node.attr}"))  # ``import handoff``, then ``handoff.tickets.claim``
+    assert bad == []

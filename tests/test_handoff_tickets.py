@@ -257,9 +257,9 @@ def test_claim_next_when_language_not_spoken_skips_until_timeout(db: Database) -
 
 def test_claim_next_and_agent_may_see_agree_at_exactly_the_timeout(db: Database) -> None:
     """What the console lists at the routing timeout is what claim-next hands out, and vice versa."""
+    from handoff import agent_may_see
     from handoff.agents import get_agent
     from handoff.entries import get_active_entry
-    from web.chat import agent_may_see
 
     zh_agent = agent(db, languages="zh")
     ar = waiting(db, language="ar", at=T0)

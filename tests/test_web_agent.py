@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from handoff.agents import disable_agent
-from handoff.db import open_db
-from tests.web_support import Clock, client, clock, db_path, new_agent, read_rows, real_bot, say, start
+from handoff import disable_agent, get_agent, get_transcript, open_db
+from tests.web_support import Clock, client, clock, db_path, new_agent, real_bot, say, start, stored
 
 __all__ = ["client", "clock", "real_bot"]
 
@@ -71,8 +70,8 @@ def test_me_and_heartbeat(client: TestClient) -> None:
     agent, key = new_agent(db_path(client), name="Bo", languages=("ko", "en"), capacity=2)
     me = client.get(f"{AGENT}/me", headers=key).json()
     assert me == {"id": agent.id, "name": "Bo", "languages": ["ko", "en"], "capacity": 2, "holding": 0}
-    seen = read_rows(db_path(client), "SELECT last_seen_at FROM agents WHERE id = ?", (agent.id,))
-    assert seen[0][0] is not None
+    with stored(db_path(client)) as db:
+        assert get_agent(db, agent.id).last_seen_at is not None
     assert client.get(f"{AGENT}/queue", headers=key).json()["agents_online"] == 1
 
 
@@ -189,8 +188,8 @@ def test_agent_reply_is_stored_unredacted_and_seen_by_user(client: TestClient) -
     msg = r.json()
     assert msg["sender"] == "agent" and msg["author"] == "Omar" and msg["language"] == "ar"
     assert user_messages(client, conv)[-1]["text"] == "مرحبا، كيف أساعدك؟"
-    first = read_rows(db_path(client), "SELECT first_response_at FROM queue_entries WHERE conversation_id = ?", (cid,))
-    assert first[0][0] is not None
+    with stored(db_path(client)) as db:
+        assert get_transcript(db, cid).handoffs[0].first_response_at is not None
 
 
 def test_agent_reply_validation(client: TestClient) -> None:

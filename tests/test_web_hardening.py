@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.turn import Bot
-from tests.web_support import Clock, app_client, clock, db_path, read_rows, real_bot, start
+from handoff import Sender, list_messages
+from tests.web_support import Clock, app_client, clock, db_path, real_bot, start, stored
 from web.schemas import clean_text
 
 __all__ = ["clock", "real_bot"]
@@ -49,8 +50,9 @@ def test_lone_surrogate_in_a_message_is_replaced_and_stored(hard: TestClient) ->
         '{"text": "my deposit \\ud83d is missing"}', conv["token"],
     )
     assert r.status_code == 201, r.text  # type: ignore[attr-defined]
-    rows = read_rows(db_path(hard), "SELECT text FROM messages WHERE sender = 'user'")
-    assert rows == [("my deposit \ufffd is missing",)]
+    with stored(db_path(hard)) as db:
+        texts = [m.text for m in list_messages(db, conv["conversation"]["id"]) if m.sender == Sender.USER]
+    assert texts == ["my deposit \ufffd is missing"]
 
 
 def test_lone_surrogate_on_ask_and_agent_routes_is_not_a_500(hard: TestClient) -> None:
@@ -67,7 +69,8 @@ def test_message_of_only_controls_is_refused_with_the_error_shape(hard: TestClie
     )
     assert r.status_code == 422  # type: ignore[attr-defined]
     assert r.json()["error"]["code"] == "invalid_request"  # type: ignore[attr-defined]
-    assert read_rows(db_path(hard), "SELECT count(*) FROM messages WHERE sender = 'user'") == [(0,)]
+    with stored(db_path(hard)) as db:
+        assert [m for m in list_messages(db, conv["conversation"]["id"]) if m.sender == Sender.USER] == []
 
 
 def test_admin_metrics_since_before_year_one_in_utc_is_a_422(hard: TestClient) -> None:

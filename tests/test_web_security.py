@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.turn import Bot
+from handoff import get_conversation
 from tests.web_support import (
     Clock,
     app_client,
@@ -20,10 +21,10 @@ from tests.web_support import (
     clock,
     db_path,
     new_agent,
-    read_rows,
     real_bot,
     say,
     start,
+    stored,
 )
 from web.security import SlidingWindow, identity_hash, identity_matches, key_matches
 
@@ -125,10 +126,9 @@ def test_identity_hash_is_hmac_sha256_hex() -> None:
 def test_identity_valid_hash_is_accepted_and_stored(verified: TestClient) -> None:
     user = {"id": "user-42", "name": "Mia", "email": "mia@example.com", "hash": identity_hash(SECRET, "user-42")}
     conv = start(verified, user=user)
-    rows = read_rows(
-        db_path(verified), "SELECT user_id, user_name FROM conversations WHERE id = ?", (conv["conversation_id"],)
-    )
-    assert rows == [("user-42", "Mia")]
+    with stored(db_path(verified)) as db:
+        found = get_conversation(db, conv["conversation_id"])
+    assert (found.user_id, found.user_name) == ("user-42", "Mia")
 
 
 def test_identity_wrong_hash_is_403(verified: TestClient) -> None:

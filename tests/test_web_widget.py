@@ -7,7 +7,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.web_support import client, clock, db_path, new_agent, read_rows, real_bot, say, start
+from handoff import find_by_token_hash, get_transcript, list_messages
+from tests.web_support import client, clock, db_path, new_agent, real_bot, say, start, stored
 
 __all__ = ["client", "clock", "real_bot"]  # fixtures used by name
 
@@ -25,8 +26,9 @@ def test_start_conversation_returns_token_and_greeting_in_locale_language(client
 
 def test_start_conversation_stores_only_the_token_hash(client: TestClient) -> None:
     conv = start(client)
-    rows = read_rows(db_path(client), "SELECT token_hash FROM conversations WHERE id = ?", (conv["conversation_id"],))
-    assert rows == [(hashlib.sha256(conv["token"].encode()).hexdigest(),)]
+    with stored(db_path(client)) as db:
+        found = find_by_token_hash(db, hashlib.sha256(conv["token"].encode()).hexdigest())
+    assert found is not None and found.id == conv["conversation_id"]
     assert conv["token"].encode() not in db_path(client).read_bytes()
 
 
@@ -46,11 +48,10 @@ def test_post_message_answers_with_source_and_commits_before_201(client: TestCli
     assert 0 <= reply["confidence"] <= 1
     assert out["conversation"]["status"] == "bot"
     # Read back through a brand-new connection: everything the response mentions is on disk.
-    rows = read_rows(
-        db_path(client), "SELECT seq, sender FROM messages WHERE conversation_id = ? ORDER BY seq", (conv["conversation_id"],)
-    )
-    assert [r[0] for r in rows] == [1, 2, *[m["seq"] for m in out["replies"]]]
-    assert rows[1][1] == "user"
+    with stored(db_path(client)) as db:
+        rows = list_messages(db, conv["conversation_id"])
+    assert [m.seq for m in rows] == [1, 2, *[m["seq"] for m in out["replies"]]]
+    assert rows[1].sender == "user"
     # Asking for a person afterwards hands the agent what the bot last considered.
     cid = conv["conversation_id"]
     assert client.post(f"/api/v1/conversations/{cid}/handoff", headers=conv["auth"]).status_code == 200
@@ -147,9 +148,8 @@ def test_csat_after_resolve_is_recorded(client: TestClient) -> None:
     client.post(f"/api/v1/agent/conversations/{cid}/resolve", json={"return_to_bot": False}, headers=agent)
     r = client.post(f"/api/v1/conversations/{cid}/feedback", json={"rating": 4, "comment": "quick"}, headers=auth)
     assert r.status_code == 201 and r.json()["message"] == "Thanks for your feedback!"
-    assert read_rows(db_path(client), "SELECT rating, comment FROM feedback WHERE conversation_id = ?", (cid,)) == [
-        (4, "quick")
-    ]
+    with stored(db_path(client)) as db:
+        assert [(f.rating, f.comment) for f in get_transcript(db, cid).feedback] == [(4, "quick")]
 
 
 def test_contact_is_saved_and_confirmed_in_user_language(client: TestClient) -> None:
@@ -212,3 +212,15 @@ def test_static_pages_are_served_from_the_static_folder(tmp_path: Path, real_bot
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
         (static / "console.html").unlink()
         assert c.get("/console").json()["error"]["code"] == "not_found"
+
+
+def test_sse_reader_and_back_off_are_written_once_for_widget_and_console(client: TestClient) -> None:
+    static = Path(__file__).resolve().parents[1] / "web" / "static"
+    for name in ("widget.js", "console.js"):
+        text = (static / name).read_text(encoding="utf-8")
+        assert "getReader" not in text and "Math.pow(2" not in text, name
+        assert "SupportBotStream.connect(" in text, name
+    js = client.get("/widget.js").text
+    assert js.index("root.SupportBotStream = ") < js.index("SupportBotStream.connect(")
+    console = client.get("/console").text
+    assert console.index('src="/static/sse.js"') < console.index('src="/static/console.js"')

@@ -18,13 +18,12 @@ from typing import Any, TypeVar
 import anyio
 import pytest
 from fastapi.testclient import TestClient
+from sqlite_utils import Database
 
 from bot.assembly import build_bot
 from bot.turn import Bot
 from config.settings import Settings
-from handoff.agents import add_agent
-from handoff.db import open_db
-from handoff.models import Agent
+from handoff import Agent, add_agent, open_db
 from retrieval import SentenceTransformerEmbedder
 from web.app import create_app
 from web.events import StreamTiming
@@ -123,6 +122,16 @@ def new_agent(path: Path, name: str = "Alice", languages: tuple[str, ...] = LANG
     finally:
         db.close()
     return agent, {"Authorization": f"Bearer {key}"}
+
+
+@contextmanager
+def stored(path: Path) -> Iterator[Database]:
+    """A brand-new handoff connection: what it reads through ``handoff``'s face is committed."""
+    db = open_db(path, migrate=False)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def read_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -17,8 +17,7 @@ def _cmd_demo_agent(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from config.languages import SUPPORTED_LANGUAGES
-    from handoff.agents import add_agent, disable_agent, list_agents
-    from handoff.db import open_db
+    from handoff import add_agent, disable_agent, list_agents, open_db
 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help='print {"agent_id", "name", "languages", "api_key"}')
     p.set_defaults(func=_cmd_demo_agent)
     args = parser.parse_args(argv)
-    from handoff.errors import HandoffError
+    from handoff import HandoffError
 
     try:
         return int(args.func(args))

@@ -12,10 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from handoff.agents import agents_online
-from handoff.backlog import list_queue
-from handoff.metrics import operations_report
-from handoff.models import Priority, QueueStatus
+from handoff import Priority, QueueStatus, agents_online, list_queue, operations_report
 from web.deps import AdminDep, DbDep, NowDep, SettingsDep, TelemetryDep, bearer
 from web.errors import InvalidPeriod, MetricsForbidden
 from web.insights import group_unanswered, load_questions

@@ -13,11 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from handoff import conversations as convs
-from handoff.entries import count_held, get_active_entry
-from handoff.models import Agent
-from handoff.transcripts import get_transcript
-from web.chat import agent_may_see
+from handoff import Agent, agent_may_see, count_held, get_active_entry, get_conversation, get_transcript
 from web.deps import AgentDep, ChatDep, DbDep, NowDep, SettingsDep, StreamAgentDep, TelemetryDep
 from web.errors import MessageTooLong, NotYourConversation, QueueEmpty
 from web.events import HEADERS, queue_loader, queue_stream
@@ -75,7 +71,7 @@ def claim(conversation_id: str, agent: AgentDep, db: DbDep, chat: ChatDep, now: 
 def release(conversation_id: str, agent: AgentDep, db: DbDep, chat: ChatDep, now: NowDep) -> OkOut:
     """Put a held conversation back in the queue, keeping its place; the user is told."""
     chat.release(db, conversation_id, agent)
-    return OkOut(ok=True, conversation=conversation_out(db, convs.get_conversation(db, conversation_id), now=now))
+    return OkOut(ok=True, conversation=conversation_out(db, get_conversation(db, conversation_id), now=now))
 
 
 @router.post(f"{CONVERSATION}/resolve")
@@ -84,7 +80,7 @@ def resolve(
 ) -> OkOut:
     """Close a held conversation (the user is asked to rate it), or hand it back to the bot."""
     chat.resolve(db, conversation_id, agent, return_to_bot=bool(body and body.return_to_bot))
-    return OkOut(ok=True, conversation=conversation_out(db, convs.get_conversation(db, conversation_id), now=now))
+    return OkOut(ok=True, conversation=conversation_out(db, get_conversation(db, conversation_id), now=now))
 
 
 @router.post(f"{CONVERSATION}/messages", status_code=201)

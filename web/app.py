@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.turn import Bot
 from config.settings import Settings
-from handoff.errors import HandoffError
+from handoff import HandoffError
 from retrieval import Embedder, RetrievalError
 from web.chat import ChatService, utcnow
 from web.errors import BotError, error_body
@@ -74,7 +74,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
         from bot.assembly import build_bot
-        from handoff.db import open_db
+        from handoff import open_db
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         open_db(settings.db_path).close()  # WAL and migrations, once, before any request

@@ -10,30 +10,33 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import count
 from typing import Any
 
 from sqlite_utils import Database
 
+import handoff
 from bot.policy import Action, Reason
 from bot.redaction import redact
 from bot.turn import Bot, Reply, TurnContext, TurnResult
-from handoff import conversations as convs
-from handoff import tickets
-from handoff.backlog import wait_info
-from handoff.entries import get_active_entry
-from handoff.models import (
+from handoff import (
     Agent,
+    AgentBound,
+    BotState,
+    BotTurn,
     Conversation,
-    ConversationStatus,
+    HandoffPlan,
     Message,
+    Note,
+    PersonRequest,
     Priority,
     QueueEntry,
-    QueueStatus,
     Sender,
+    TurnBasis,
+    WaitInfo,
+    Written,
 )
-from handoff.states import lock_conversation, transition
-from handoff.timestamps import seconds_between
-from web.errors import InvalidContact, LanguageNotAllowed
+from web.errors import InvalidContact
 
 # Agents see these codes (rendered with the catalog's reason.* keys in the console).
 HANDOFF_REASONS = {
@@ -43,6 +46,9 @@ HANDOFF_REASONS = {
     Reason.too_many_unconfident: "low_confidence",
 }
 ASSUMED_WAIT_MINUTES_FLOOR = 1
+# A turn is recomputed when the conversation changed while the model worked (another message landed);
+# the last attempt is stored whatever turn landed first, its state update still applied under the lock.
+MAX_TURN_ATTEMPTS = 4
 # Deliberately loose (one @, a dot in the domain, no spaces): the address is for a person to write to,
 # and a stricter pattern would refuse real addresses more often than it would catch typos.
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -61,15 +67,6 @@ class ChatOutcome:
     conversation: Conversation
     queue_position: int | None = None
     turn: TurnResult | None = None
-
-
-def agent_may_see(agent: Agent, entry: QueueEntry, *, now: datetime, any_language_after_s: float) -> bool:
-    """An agent sees what they hold, and waiting conversations in their languages or waiting longer
-    than the routing timeout (the rule ``claim_next`` applies); what other agents hold stays private."""
-    if entry.status == QueueStatus.CLAIMED:
-        return entry.claimed_by == agent.id
-    waited_s = seconds_between(entry.enqueued_at, now)
-    return entry.language in agent.languages or waited_s >= any_language_after_s
 
 
 def outcome_meta(turn: TurnResult) -> dict[str, Any]:
@@ -112,7 +109,12 @@ def reply_meta(reply: Reply, extra: dict[str, Any] | None = None) -> dict[str, A
 
 @dataclass
 class ChatService:
-    """Composes the bot and the handoff queue. Holds no per-conversation state of its own."""
+    """Composes the bot and the handoff queue. Holds no per-conversation state of its own.
+
+    The bot's turn (model work) runs outside any transaction; one ``handoff`` operation then stores it
+    after re-checking the conversation under the write lock, so no update of the bot's state is lost
+    and no bot answer lands after a person was asked for.
+    """
 
     bot: Bot
     any_language_after_s: float
@@ -132,152 +134,133 @@ class ChatService:
         from bot.language import LanguageHints, detect_language
 
         lang = detect_language("", LanguageHints(locale=locale)).answer_lang
-        now = self.clock()
         c = self.bot.catalog
-        with db.atomic():
-            conv = convs.create_conversation(
-                db, locale=locale, language=lang, user_id=user_id, user_name=user_name,
-                user_email=user_email, token_hash=token_hash, now=now,
-            )
-            greeting = c.render("greeting", lang) + "\n\n" + c.render("anti_phishing", lang)
-            msg = convs.append_message(
-                db, conv.id, sender=Sender.BOT, text=greeting, language=lang,
-                meta={"action": "greeting", "kind": "bot"}, now=now,
-            )
-        return conv, [msg]
+        greeting = c.render("greeting", lang) + "\n\n" + c.render("anti_phishing", lang)
+        return handoff.start_conversation(
+            db, locale=locale, language=lang, user_id=user_id, user_name=user_name, user_email=user_email,
+            token_hash=token_hash, greeting=[Note(Sender.BOT, greeting, lang, {"action": "greeting", "kind": "bot"})],
+            now=self.clock(),
+        )
 
     def handle(self, db: Database, conversation_id: str, text: str) -> ChatOutcome:
         """Store the user's message (redacted), then answer it, ask, or hand it to a person."""
-        conv = convs.get_conversation(db, conversation_id)
-        now = self.clock()
-        if conv.is_handed_off:
-            return self._for_agent(db, conv, text, now)
-        state = convs.get_bot_state(db, conversation_id)
-        turn = self.bot.handle(
-            text,
-            TurnContext(
-                conversation_language=state.get("language_set") and conv.language or None,
-                locale=conv.locale,
-                unconfident_streak=int(state.get("unconfident_streak", 0)),
-            ),
+        # Each retry means another writer changed the conversation meanwhile (it made progress), so
+        # this ends; after MAX_TURN_ATTEMPTS the turn is stored even if another turn landed first.
+        for attempt in count(1):
+            basis = handoff.read_turn_basis(db, conversation_id)
+            now = self.clock()
+            if basis.conversation.is_handed_off:
+                written = handoff.append_for_agent(db, conversation_id, self._for_agent(basis, text), now=now)
+                if written.stored:
+                    return self._outcome(written, None)
+                continue
+            turn = self.bot.handle(text, self._context(basis))
+            check = basis if attempt < MAX_TURN_ATTEMPTS else None
+            written = handoff.append_turn(db, conversation_id, self._bot_turn(turn), basis=check, now=now)
+            if written.stored:
+                return self._outcome(written, turn)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _context(basis: TurnBasis) -> TurnContext:
+        conv, state = basis.conversation, basis.bot_state
+        return TurnContext(
+            conversation_language=state.get("language_set") and conv.language or None,
+            locale=conv.locale,
+            unconfident_streak=int(state.get("unconfident_streak", 0)),
         )
+
+    @staticmethod
+    def _outcome(written: Written, turn: TurnResult | None) -> ChatOutcome:
+        assert written.user_message is not None
+        return ChatOutcome(written.user_message, written.messages, written.conversation, written.queue_position, turn)
+
+    def _bot_turn(self, turn: TurnResult) -> BotTurn:
+        """The turn as handoff stores it; the streak moves on from the stored one, under the lock."""
         lang = turn.conversation_language
         user_meta: dict[str, Any] = {"outcome": outcome_meta(turn)}
         if turn.redaction.has_secret:
             user_meta["redacted"] = [k.value for k in turn.redaction.kinds]
-        with db.atomic():
-            conv, user_msg = convs.append_user_message(
-                db, conversation_id, text=turn.redaction.text, language=turn.language.lang,
-                meta=user_meta, now=now,
+        unconfident = turn.decision.is_unconfident
+        last_turn = turn_context(turn)
+
+        def update_state(state: BotState) -> BotState:
+            streak = int(state.get("unconfident_streak", 0)) + 1 if unconfident else 0
+            return {**state, "language_set": True, "unconfident_streak": streak, "last_turn": last_turn}
+
+        replies = [
+            Note(
+                Sender.SYSTEM if r.kind == "system" else Sender.BOT, r.text, r.language,
+                reply_meta(r, None if r.kind == "system" else {"reason": turn.decision.reason.value}),
             )
-            if conv.language != lang:
-                convs.set_language(db, conversation_id, lang, now=now)
-            convs.set_bot_state(
-                db, conversation_id,
-                {**state, "language_set": True, "unconfident_streak": turn.unconfident_streak,
-                 "last_turn": turn_context(turn)},
-                now=now,
+            for r in turn.replies
+        ]
+        plan = None
+        if turn.decision.action is Action.handoff:
+            priority = turn.decision.priority or "normal"
+            reason = HANDOFF_REASONS.get(turn.decision.reason, turn.decision.reason.value)
+            plan = HandoffPlan(
+                Priority(priority), reason, lang, {"why": reason, **last_turn, "answer_language": lang},
+                self._notice(lang, priority),
             )
-            stored = [
-                convs.append_message(
-                    db, conversation_id, sender=Sender.SYSTEM if r.kind == "system" else Sender.BOT,
-                    text=r.text, language=r.language,
-                    meta=reply_meta(r, None if r.kind == "system" else {"reason": turn.decision.reason.value}),
-                    now=now,
-                )
-                for r in turn.replies
-            ]
-            position = None
-            if turn.decision.action is Action.handoff:
-                notice, position = self._enqueue(db, conversation_id, turn, lang, now)
-                stored.append(notice)
-            conv = convs.get_conversation(db, conversation_id)
-        return ChatOutcome(user_msg, tuple(stored), conv, position, turn)
+        return BotTurn(
+            Note(Sender.USER, turn.redaction.text, turn.language.lang, user_meta), replies, lang, update_state, plan
+        )
 
     def request_human(self, db: Database, conversation_id: str) -> ChatOutcome | None:
         """The widget's "talk to an agent" button: hand off at normal priority (reopening a resolved
         conversation first). ``None`` when a person is already on the way or in the chat."""
-        conv = convs.get_conversation(db, conversation_id)
-        if conv.is_handed_off:
-            return None
-        now = self.clock()
         c = self.bot.catalog
-        lang = conv.language
-        with db.atomic():
-            status = ConversationStatus(lock_conversation(db, conversation_id, now=now)["status"])
-            if status in (ConversationStatus.WAITING, ConversationStatus.WITH_AGENT):
-                return None
-            if status == ConversationStatus.RESOLVED:
-                transition(db, conversation_id, ConversationStatus.BOT, actor="user", reason="user_request", now=now)
-            ack = convs.append_message(
-                db, conversation_id, sender=Sender.BOT,
-                text=c.render("human_request_ack", lang) + "\n\n" + c.render("anti_phishing", lang),
-                language=lang, meta={"action": "handoff", "kind": "bot"}, now=now,
+
+        def compose(conv: Conversation, state: BotState) -> PersonRequest:
+            lang = conv.language
+            ack = Note(
+                Sender.BOT, c.render("human_request_ack", lang) + "\n\n" + c.render("anti_phishing", lang), lang,
+                {"action": "handoff", "kind": "bot"},
             )
             # The agent sees what the bot last considered, so the user need not repeat the question.
-            last_turn = convs.get_bot_state(db, conversation_id).get("last_turn") or {"articles": []}
-            tickets.enqueue(
-                db, conversation_id, priority=Priority.NORMAL, reason="user_request", language=lang,
-                context={"why": "user_request", **last_turn, "language": lang}, now=now,
-            )
-            notice, position = self._notice(db, conversation_id, lang, "normal", now)
-            conv = convs.get_conversation(db, conversation_id)
-        return ChatOutcome(ack, (ack, notice), conv, position)
+            last_turn = state.get("last_turn") or {"articles": []}
+            context = {"why": "user_request", **last_turn, "language": lang}
+            return PersonRequest(ack, HandoffPlan(Priority.NORMAL, "user_request", lang, context, self._notice(lang, "normal")))
 
-    def _enqueue(
-        self, db: Database, conversation_id: str, turn: TurnResult, lang: str, now: datetime
-    ) -> tuple[Message, int | None]:
-        priority = turn.decision.priority or "normal"
-        reason = HANDOFF_REASONS.get(turn.decision.reason, turn.decision.reason.value)
-        context = {"why": reason, **turn_context(turn), "answer_language": lang}
-        tickets.enqueue(
-            db, conversation_id, priority=Priority(priority), reason=reason, language=lang, context=context, now=now
-        )
-        return self._notice(db, conversation_id, lang, priority, now)
+        written = handoff.request_person(db, conversation_id, compose, now=self.clock())
+        if written is None:
+            return None
+        return self._outcome(written, None)
 
-    def _notice(
-        self, db: Database, conversation_id: str, lang: str, priority: str, now: datetime
-    ) -> tuple[Message, int | None]:
+    def _notice(self, lang: str, priority: str) -> Callable[[WaitInfo], Note]:
         c = self.bot.catalog
-        info = wait_info(db, conversation_id, now=now)
-        if info.agents_online == 0:
-            text = c.render("no_agent_online", lang)
-        else:
-            minutes = max(ASSUMED_WAIT_MINUTES_FLOOR, round((info.estimated_wait_s or 60) / 60))
-            key = "handoff_notice_urgent" if priority == "urgent" else "handoff_notice"
-            text = c.render(key, lang, position=info.position or 1, minutes=minutes)
-        msg = convs.append_message(
-            db, conversation_id, sender=Sender.SYSTEM, text=text, language=lang,
-            meta={"action": "queue", "kind": "system", "queue_position": info.position,
-                  "estimated_wait_s": info.estimated_wait_s, "agents_online": info.agents_online},
-            now=now,
-        )
-        return msg, info.position
 
-    def _for_agent(self, db: Database, conv: Conversation, text: str, now: datetime) -> ChatOutcome:
+        def notice(info: WaitInfo) -> Note:
+            if info.agents_online == 0:
+                text = c.render("no_agent_online", lang)
+            else:
+                minutes = max(ASSUMED_WAIT_MINUTES_FLOOR, round((info.estimated_wait_s or 60) / 60))
+                key = "handoff_notice_urgent" if priority == "urgent" else "handoff_notice"
+                text = c.render(key, lang, position=info.position or 1, minutes=minutes)
+            meta = {"action": "queue", "kind": "system", "queue_position": info.position,
+                    "estimated_wait_s": info.estimated_wait_s, "agents_online": info.agents_online}
+            return Note(Sender.SYSTEM, text, lang, meta)
+
+        return notice
+
+    def _for_agent(self, basis: TurnBasis, text: str) -> AgentBound:
         """While a person owns the conversation, the message is only stored for them (redacted)."""
         red = redact(text)
         c = self.bot.catalog
-        lang = conv.language
-        with db.atomic():
-            conv, user_msg = convs.append_user_message(
-                db, conv.id, text=red.text, language=lang,
-                meta={"redacted": [k.value for k in red.kinds]} if red.has_secret else None, now=now,
+        lang = basis.conversation.language
+        kinds = [k.value for k in red.kinds]
+        notes = [
+            Note(Sender.SYSTEM, c.render(f"secret_warning.{k.value}", lang), lang, {"action": "warning", "kind": "system"})
+            for k in red.kinds
+        ]
+        escalation = None
+        if red.has_secret:
+            escalation = HandoffPlan(
+                Priority.URGENT, "secret_shared", lang, {"why": "secret_shared", "redacted_secrets": kinds}
             )
-            stored = [
-                convs.append_message(
-                    db, conv.id, sender=Sender.SYSTEM, text=c.render(f"secret_warning.{k.value}", lang),
-                    language=lang, meta={"action": "warning", "kind": "system"}, now=now,
-                )
-                for k in red.kinds
-            ]
-            if red.has_secret:
-                tickets.enqueue(
-                    db, conv.id, priority=Priority("urgent"), reason="secret_shared", language=lang,
-                    context={"why": "secret_shared", "redacted_secrets": [k.value for k in red.kinds]}, now=now,
-                )
-            conv = convs.get_conversation(db, conv.id)
-        return ChatOutcome(user_msg, tuple(stored), conv, None)
+        user = Note(Sender.USER, red.text, lang, {"redacted": kinds} if red.has_secret else None)
+        return AgentBound(user, notes, escalation)
 
     # ------------------------------------------------------------------ agents and the user's side of it
 
@@ -287,64 +270,39 @@ class ChatService:
         Claiming a conversation the agent already holds changes nothing and posts nothing.
 
         :raises LanguageNotAllowed: waiting in a language the agent lacks, before the routing timeout.
-        :raises AlreadyClaimed, OverCapacity, NotInQueue, ConversationNotFound: from ``tickets.claim``.
+        :raises AlreadyClaimed, OverCapacity, NotInQueue, ConversationNotFound: from ``handoff.claim``.
         """
-        now = self.clock()
-        with db.atomic():
-            lock_conversation(db, conversation_id, now=now)
-            before = get_active_entry(db, conversation_id)
-            if (
-                before is not None
-                and before.status == QueueStatus.WAITING
-                and not agent_may_see(agent, before, now=now, any_language_after_s=self.any_language_after_s)
-            ):
-                raise LanguageNotAllowed(
-                    f"conversation {conversation_id} waits for a {before.language} speaker; any agent may take "
-                    f"it after {self.any_language_after_s} s"
-                )
-            entry = tickets.claim(db, conversation_id, agent.id, now=now)
-            if before is None or before.claimed_by != agent.id:
-                self._joined(db, conversation_id, agent, now)
-        return entry
+        return handoff.claim(
+            db, conversation_id, agent, self._joined(agent), any_language_after_s=self.any_language_after_s,
+            now=self.clock(),
+        )
 
     def claim_next(self, db: Database, agent: Agent) -> QueueEntry | None:
-        """Claim the best conversation the agent may take (see ``tickets.claim_next``), telling its user."""
-        now = self.clock()
-        with db.atomic():
-            entry = tickets.claim_next(db, agent.id, now=now, any_language_after_s=self.any_language_after_s)
-            if entry is not None:
-                self._joined(db, entry.conversation_id, agent, now)
-        return entry
+        """Claim the best conversation the agent may take (see ``handoff.claim_next``), telling its user."""
+        return handoff.claim_next(
+            db, agent, self._joined(agent), any_language_after_s=self.any_language_after_s, now=self.clock()
+        )
 
     def release(self, db: Database, conversation_id: str, agent: Agent) -> QueueEntry:
         """Put a held conversation back in the queue; the user hears that the next agent will continue."""
-        now = self.clock()
-        with db.atomic():
-            entry = tickets.release(db, conversation_id, agent.id, now=now)
-            self._system(db, conversation_id, "agent_released", "agent_released", now)
-        return entry
+        return handoff.release(db, conversation_id, agent, self._system("agent_released"), now=self.clock())
 
     def resolve(self, db: Database, conversation_id: str, agent: Agent, *, return_to_bot: bool = False) -> QueueEntry:
         """Close a held conversation: ``resolved`` then the CSAT question, or hand it back to the bot."""
-        now = self.clock()
-        with db.atomic():
-            entry = tickets.resolve(db, conversation_id, agent.id, return_to_bot=return_to_bot, now=now)
-            if return_to_bot:
-                # A fresh start for the bot: earlier unconfident turns must not trigger an instant handoff.
-                state = convs.get_bot_state(db, conversation_id)
-                convs.set_bot_state(db, conversation_id, {**state, "unconfident_streak": 0}, now=now)
-                self._system(db, conversation_id, "returned_to_bot", "returned_to_bot", now)
-            else:
-                self._system(db, conversation_id, "resolved", "resolved", now)
-                self._system(db, conversation_id, "csat_prompt", "csat", now)
-        return entry
+        if return_to_bot:
+            # A fresh start for the bot: earlier unconfident turns must not trigger an instant handoff.
+            return handoff.resolve(
+                db, conversation_id, agent, self._system("returned_to_bot"), return_to_bot=True,
+                update_state=lambda state: {**state, "unconfident_streak": 0}, now=self.clock(),
+            )
+        return handoff.resolve(
+            db, conversation_id, agent, self._system("resolved", ("csat_prompt", "csat")), now=self.clock()
+        )
 
     def agent_reply(self, db: Database, conversation_id: str, agent: Agent, text: str) -> Message:
         """Store an agent's message as written (agents are trusted; nothing is redacted)."""
-        conv = convs.get_conversation(db, conversation_id)
-        return tickets.record_agent_reply(
-            db, conversation_id, agent.id, text=text, language=conv.language,
-            meta={"kind": "agent", "agent_name": agent.name}, now=self.clock(),
+        return handoff.agent_reply(
+            db, conversation_id, agent, text, meta={"kind": "agent", "agent_name": agent.name}, now=self.clock()
         )
 
     def leave_contact(self, db: Database, conversation_id: str, contact: str) -> tuple[Conversation, Message]:
@@ -352,32 +310,37 @@ class ChatService:
 
         :raises InvalidContact: when it does not look like an email address (the message is localised).
         """
-        conv = convs.get_conversation(db, conversation_id)
         contact = contact.strip()
         if not EMAIL.fullmatch(contact):
+            conv = handoff.get_conversation(db, conversation_id)
             raise InvalidContact(self.bot.catalog.render("contact_invalid", conv.language))
-        now = self.clock()
-        with db.atomic():
-            conv = convs.set_contact(db, conversation_id, contact, now=now)
-            msg = convs.append_message(
-                db, conversation_id, sender=Sender.SYSTEM, language=conv.language,
-                text=self.bot.catalog.render("contact_saved", conv.language, contact=contact),
-                meta={"action": "contact_saved", "kind": "system"}, now=now,
-            )
-        return conv, msg
+        c = self.bot.catalog
 
-    def _joined(self, db: Database, conversation_id: str, agent: Agent, now: datetime) -> Message:
-        conv = convs.get_conversation(db, conversation_id)
-        return convs.append_message(
-            db, conversation_id, sender=Sender.SYSTEM, language=conv.language,
-            text=self.bot.catalog.render("agent_joined", conv.language, agent=agent.name),
-            meta={"action": "agent_joined", "kind": "system"}, now=now,
-        )
+        def saved(conv: Conversation) -> list[Note]:
+            text = c.render("contact_saved", conv.language, contact=contact)
+            return [Note(Sender.SYSTEM, text, conv.language, {"action": "contact_saved", "kind": "system"})]
 
-    def _system(self, db: Database, conversation_id: str, key: str, action: str, now: datetime) -> Message:
-        conv = convs.get_conversation(db, conversation_id)
-        return convs.append_message(
-            db, conversation_id, sender=Sender.SYSTEM, language=conv.language,
-            text=self.bot.catalog.render(key, conv.language),
-            meta={"action": action, "kind": "system"}, now=now,
-        )
+        written = handoff.leave_contact(db, conversation_id, contact, saved, now=self.clock())
+        return written.conversation, written.messages[0]
+
+    def _joined(self, agent: Agent) -> Callable[[Conversation], list[Note]]:
+        c = self.bot.catalog
+
+        def joined(conv: Conversation) -> list[Note]:
+            text = c.render("agent_joined", conv.language, agent=agent.name)
+            return [Note(Sender.SYSTEM, text, conv.language, {"action": "agent_joined", "kind": "system"})]
+
+        return joined
+
+    def _system(self, key: str, *more: tuple[str, str]) -> Callable[[Conversation], list[Note]]:
+        """System notes in the conversation's language: ``key`` (its own action), then ``(key, action)`` pairs."""
+        c = self.bot.catalog
+        pairs = ((key, key), *more)
+
+        def notes(conv: Conversation) -> list[Note]:
+            return [
+                Note(Sender.SYSTEM, c.render(k, conv.language), conv.language, {"action": a, "kind": "system"})
+                for k, a in pairs
+            ]
+
+        return notes

@@ -15,10 +15,7 @@ from sqlite_utils import Database
 
 from bot.turn import Bot
 from config.settings import Settings
-from handoff.agents import authenticate, touch_agent
-from handoff.conversations import find_by_token_hash
-from handoff.db import open_db
-from handoff.models import Agent, Conversation
+from handoff import Agent, Conversation, authenticate, find_by_token_hash, open_db, touch_agent
 from web.chat import ChatService
 from web.errors import (
     AdminDisabled,

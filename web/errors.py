@@ -111,13 +111,6 @@ class QueueEmpty(BotError):
     code = "queue_empty"
 
 
-class LanguageNotAllowed(BotError):
-    """An agent reached for a waiting conversation outside their languages before the routing timeout."""
-
-    status_code = 403
-    code = "language_not_allowed"
-
-
 class NotYourConversation(BotError):
     """An agent asked for a conversation they neither hold nor may take."""
 

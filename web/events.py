@@ -18,9 +18,7 @@ from typing import Protocol
 import anyio
 from starlette.concurrency import run_in_threadpool
 
-from handoff import conversations as convs
-from handoff.agents import get_agent, touch_agent
-from handoff.db import open_db
+from handoff import get_agent, get_conversation, list_messages, open_db, touch_agent
 from web.schemas import ConversationOut, MessageOut, QueueOut
 from web.views import conversation_out, message_out, queue_snapshot
 
@@ -55,8 +53,8 @@ def conversation_loader(db_path: Path, conversation_id: str, clock: Callable[[],
     def load(after: int) -> tuple[list[MessageOut], ConversationOut]:
         db = open_db(db_path, migrate=False)
         try:
-            messages = convs.list_messages(db, conversation_id, after, limit=MESSAGES_PER_POLL)
-            current = convs.get_conversation(db, conversation_id)
+            messages = list_messages(db, conversation_id, after, limit=MESSAGES_PER_POLL)
+            current = get_conversation(db, conversation_id)
             return [message_out(m) for m in messages], conversation_out(db, current, now=clock())
         finally:
             db.close()

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from handoff.timestamps import to_iso
+from handoff import asked_questions
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 UNSURE_HANDOFF_REASONS = frozenset({"too_many_unconfident", "low_confidence", "no_articles", "ambiguous"})
+# The outcomes worth loading; ``is_unanswered`` then keeps only the unsure handoffs.
+UNANSWERED_ACTIONS = ("clarify", "out_of_scope", "handoff")
 MAX_EXAMPLES = 5
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
@@ -82,16 +84,7 @@ def group_unanswered(questions: Iterable[Question], *, max_examples: int = MAX_E
 
 def load_questions(db: Database, *, since: datetime | None = None, until: datetime | None = None) -> list[Question]:
     """User messages with a stored bot outcome in ``[since, until)`` (texts are already redacted)."""
-    sql = (
-        "SELECT text, language, json_extract(meta, '$.outcome.action'), json_extract(meta, '$.outcome.reason'), "
-        "json_extract(meta, '$.outcome.top_slug'), json_extract(meta, '$.outcome.top_title') FROM messages "
-        "WHERE sender = 'user' AND json_extract(meta, '$.outcome.action') IN ('clarify', 'out_of_scope', 'handoff')"
-    )
-    params: list[str] = []
-    if since is not None:
-        sql += " AND created_at >= ?"
-        params.append(to_iso(since))
-    if until is not None:
-        sql += " AND created_at < ?"
-        params.append(to_iso(until))
-    return [Question(*row) for row in db.execute(sql, params).fetchall()]
+    return [
+        Question(q.text, q.language, q.action, q.reason, q.top_slug, q.top_title)
+        for q in asked_questions(db, UNANSWERED_ACTIONS, since=since, until=until)
+    ]

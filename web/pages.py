@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException
 
 STATIC = Path(__file__).parent / "static"
@@ -27,9 +27,15 @@ def demo_page(request: Request) -> FileResponse:
 
 
 @router.get("/widget.js")
-def widget_script(request: Request) -> FileResponse:
-    """The embeddable widget."""
-    return _file(request, "widget.js", "application/javascript; charset=utf-8")
+def widget_script(request: Request) -> Response:
+    """The embeddable widget, after the live-events reader it shares with the console (one tag embeds it)."""
+    static: Path = request.app.state.static_dir
+    widget = static / "widget.js"
+    if not widget.is_file():
+        raise HTTPException(404, "widget.js is not installed")
+    parts = [p.read_text(encoding="utf-8") for p in (static / "sse.js", widget) if p.is_file()]
+    return Response("\n".join(parts), media_type="application/javascript; charset=utf-8",
+                    headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/console")

@@ -21,7 +21,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from handoff.credentials import hash_secret
+from handoff import hash_secret
 from web.errors import error_body
 
 TOKEN_BYTES = 32

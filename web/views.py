@@ -9,20 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from handoff.agents import agents_online, get_agent
-from handoff.backlog import estimate_wait_s, list_queue, queue_position
-from handoff.entries import get_active_entry
-from handoff.errors import AgentNotFound
-from handoff.models import (
+from handoff import (
     Agent,
     Conversation,
-    ConversationStatus,
     Message,
-    QueueItem,
-    QueueStatus,
+    QueueViewItem,
     Transcript,
+    conversation_view,
+    queue_view,
 )
-from web.chat import agent_may_see
 from web.schemas import (
     AuditOut,
     ConversationOut,
@@ -66,53 +61,33 @@ def message_out(m: Message) -> MessageOut:
     )
 
 
-def agent_name(db: Database, agent_id: int | None) -> str | None:
-    if agent_id is None:
-        return None
-    try:
-        return get_agent(db, agent_id).name
-    except AgentNotFound:
-        return None
-
-
 def conversation_out(db: Database, conv: Conversation, *, now: datetime) -> ConversationOut:
     """The conversation's public state, with its place in the queue while it waits."""
-    position = wait_s = online = name = None
-    if conv.status == ConversationStatus.WAITING:
-        position = queue_position(db, conv.id)
-        wait_s = estimate_wait_s(db, conv.id, now=now)
-        online = agents_online(db, now=now)
-    elif conv.status == ConversationStatus.WITH_AGENT:
-        entry = get_active_entry(db, conv.id)
-        name = agent_name(db, entry.claimed_by if entry else None)
+    view = conversation_view(db, conv, now=now)
     return ConversationOut(
         id=conv.id,
         status=conv.status.value,
         language=conv.language,
         priority=conv.priority.value if conv.priority else None,
-        queue_position=position,
-        estimated_wait_s=wait_s,
-        agent_name=name,
-        agents_online=online,
+        queue_position=view.queue_position,
+        estimated_wait_s=view.estimated_wait_s,
+        agent_name=view.agent_name,
+        agents_online=view.agents_online,
         contact=conv.contact,
     )
 
 
-def last_user_text(db: Database, conversation_id: str) -> str | None:
-    row = db.execute(
-        "SELECT text FROM messages WHERE conversation_id = ? AND sender = 'user' ORDER BY seq DESC LIMIT 1",
-        [conversation_id],
-    ).fetchone()
-    if row is None:
+def preview(text: str | None) -> str | None:
+    """The user's last words on one line, cut to ``PREVIEW_CHARS``."""
+    if text is None:
         return None
-    text = " ".join(str(row[0]).split())
+    text = " ".join(text.split())
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
-def queue_item_out(db: Database, item: QueueItem, names: dict[int, str | None]) -> QueueItemOut:
+def queue_item_out(view: QueueViewItem) -> QueueItemOut:
+    item = view.item
     e = item.entry
-    if e.claimed_by is not None and e.claimed_by not in names:
-        names[e.claimed_by] = agent_name(db, e.claimed_by)
     return QueueItemOut(
         conversation_id=e.conversation_id,
         status=e.status.value,
@@ -124,8 +99,8 @@ def queue_item_out(db: Database, item: QueueItem, names: dict[int, str | None]) 
         sla_breached=item.breached,
         position=item.position,
         claimed_by=e.claimed_by,
-        claimed_by_name=names.get(e.claimed_by) if e.claimed_by is not None else None,
-        preview=last_user_text(db, e.conversation_id),
+        claimed_by_name=view.claimed_by_name,
+        preview=preview(view.last_user_text),
     )
 
 
@@ -164,12 +139,9 @@ def transcript_out(db: Database, t: Transcript, *, now: datetime) -> TranscriptO
 def queue_snapshot(db: Database, agent: Agent, *, now: datetime, any_language_after_s: float) -> QueueOut:
     """The queue as this agent may see it: waiting conversations they could take, in serving order
     (priority, then longest waiting), and the ones they hold."""
-    names: dict[int, str | None] = {agent.id: agent.name}
-    waiting: list[QueueItemOut] = []
-    mine: list[QueueItemOut] = []
-    for item in list_queue(db, now=now):
-        if not agent_may_see(agent, item.entry, now=now, any_language_after_s=any_language_after_s):
-            continue
-        target = mine if item.entry.status == QueueStatus.CLAIMED else waiting
-        target.append(queue_item_out(db, item, names))
-    return QueueOut(waiting=waiting, mine=mine, agents_online=agents_online(db, now=now))
+    view = queue_view(db, agent, now=now, any_language_after_s=any_language_after_s)
+    return QueueOut(
+        waiting=[queue_item_out(v) for v in view.waiting],
+        mine=[queue_item_out(v) for v in view.mine],
+        agents_online=view.agents_online,
+    )

@@ -17,8 +17,8 @@ from bot.payload import result_json
 from bot.policy import Action
 from bot.turn import TurnContext
 from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
-from handoff import conversations as convs
-from handoff.feedback import record_feedback
+from handoff import get_conversation, record_feedback
+from handoff import list_messages as stored_messages
 from web.chat import HANDOFF_REASONS, ChatOutcome
 from web.deps import (
     BotDep,
@@ -150,8 +150,8 @@ def list_messages(
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> MessagesOut:
     """Messages after ``seq`` (for polling or catching up) and the conversation's state."""
-    messages = convs.list_messages(db, conv.id, after, limit=limit)
-    current = convs.get_conversation(db, conv.id)
+    messages = stored_messages(db, conv.id, after, limit=limit)
+    current = get_conversation(db, conv.id)
     return MessagesOut(messages=[message_out(m) for m in messages], conversation=conversation_out(db, current, now=now))
 
 

@@ -38,7 +38,7 @@
   var queue = { waiting: [], mine: [], agents_online: null };
   var queueAt = Date.now();
   var current = null;          // {id, data, fetchedAt}
-  var stream = { on: false, ctrl: null, retries: 0, wake: null };
+  var stream = { live: null, connected: false };
   var refreshTimer = null;
 
   // ------------------------------------------------------------ helpers
@@ -77,13 +77,6 @@
   function languageName(code) {
     var b = baseLang(code);
     return texts["lang." + b] || AUTONYMS[b] || code;
-  }
-  function sleep(ms) {
-    return new Promise(function (resolve) {
-      var timer = setTimeout(done, ms);
-      function done() { clearTimeout(timer); stream.wake = null; resolve(); }
-      stream.wake = done;
-    });
   }
 
   function ApiError(status, code, message) { this.status = status; this.code = code; this.message = message; }
@@ -472,9 +465,8 @@
     node.textContent = on ? t("ui.console.live") : t("ui.console.offline");
   }
   function stopStream() {
-    stream.on = false;
-    if (stream.ctrl) stream.ctrl.abort();
-    if (stream.wake) stream.wake();
+    if (stream.live) stream.live.stop();
+    stream.live = null;
   }
   function scheduleRefresh() {
     clearTimeout(refreshTimer);
@@ -496,63 +488,23 @@
     }
     scheduleRefresh();
   }
+  // The reader and the reconnect back-off are SupportBotStream's (sse.js, loaded before this file).
   function connectStream() {
-    if (stream.on || !key) return;
-    stream.on = true;
+    if (stream.live || !key) return;
     var myKey = key;
-    (function loop() {
-      if (!stream.on || key !== myKey) return;
-      var ctrl = new AbortController();
-      stream.ctrl = ctrl;
-      fetch("/api/v1/agent/events", { headers: { Accept: "text/event-stream", Authorization: "Bearer " + myKey }, signal: ctrl.signal, cache: "no-store" })
-        .then(function (res) {
-          if (res.status === 401) { stream.on = false; logout(); return "stop"; }
-          if (!res.ok || !res.body) throw new Error("events " + res.status);
-          setLive(true);
-          stream.retries = 0;
-          scheduleRefresh(); // catch up on anything missed while disconnected
-          return readEvents(res.body, onEvent);
-        })
-        .catch(function (err) { return err; })
-        .then(function (outcome) {
-          if (outcome === "stop" || !stream.on || key !== myKey || ctrl.signal.aborted) return;
-          setLive(false);
-          var delay = Math.min(30000, 1000 * Math.pow(2, stream.retries++)) * (0.6 + Math.random() * 0.4);
-          sleep(delay).then(loop);
-        });
-    })();
-  }
-  function readEvents(body, handler) {
-    var reader = body.getReader();
-    var decoder = new TextDecoder();
-    var buffer = "";
-    function pump() {
-      return reader.read().then(function (chunk) {
-        if (chunk.done) return "ended";
-        buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n?/g, "\n");
-        var cut;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          var block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          var ev = { event: "message", data: [] };
-          block.split("\n").forEach(function (line) {
-            if (!line || line[0] === ":") return;
-            var i = line.indexOf(":");
-            var field = i < 0 ? line : line.slice(0, i);
-            var value = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
-            if (field === "event") ev.event = value;
-            else if (field === "data") ev.data.push(value);
-          });
-          if (ev.data.length) {
-            var parsed = null;
-            try { parsed = JSON.parse(ev.data.join("\n")); } catch (e) { parsed = null; }
-            handler(ev.event, parsed);
-          }
-        }
-        return pump();
-      });
-    }
-    return pump();
+    stream.live = window.SupportBotStream.connect({
+      request: function () { return { url: "/api/v1/agent/events", headers: { Authorization: "Bearer " + myKey } }; },
+      onOpen: function (res) {
+        if (key !== myKey) return "stop";
+        if (res.status === 401) { stream.live = null; logout(); return "stop"; }
+      },
+      onLive: function (on) {
+        if (key !== myKey) return;
+        setLive(on);
+        if (on) scheduleRefresh(); // catch up on anything missed while disconnected
+      },
+      onEvent: onEvent
+    });
   }
 
   // ------------------------------------------------------------ boot
@@ -575,7 +527,6 @@
     $("reply").addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); sendReply(); }
     });
-    window.addEventListener("online", function () { if (stream.wake) stream.wake(); });
     setInterval(tick, 1000);
     setInterval(function () { if (key && !stream.connected) refreshQueue(); }, 15000);
     // The agent stream pushes queue changes (a new user message changes the preview); this also

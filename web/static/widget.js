@@ -164,7 +164,7 @@
   var unread = 0;
   var starting = null;                // the pending start/resume promise
   var ready = false;                  // the conversation is loaded and its stream started
-  var stream = { on: false, ctrl: null, retries: 0, connected: false, wake: null };
+  var stream = { live: null, connected: false };
   var sendBlockedUntil = 0;
 
   // ---------------------------------------------------------------- helpers
@@ -204,13 +204,6 @@
     if (!d || isNaN(d)) return "";
     try { return new Intl.DateTimeFormat(uiLang, { hour: "2-digit", minute: "2-digit" }).format(d); }
     catch (e) { return d.toTimeString().slice(0, 5); }
-  }
-  function sleep(ms) {
-    return new Promise(function (resolve) {
-      var timer = setTimeout(done, ms);
-      function done() { clearTimeout(timer); stream.wake = null; resolve(); }
-      stream.wake = done;
-    });
   }
   function loadSession() {
     try { var s = JSON.parse(localStorage.getItem(STORE_KEY) || "null"); return s && s.conversation_id && s.token ? s : null; }
@@ -731,89 +724,44 @@
   }
 
   // ---------------------------------------------------------------- live events (SSE over fetch)
+  // The reader and the reconnect back-off are SupportBotStream's (sse.js, served ahead of this file).
   function setConnected(on) {
     stream.connected = on;
     ui.conn.hidden = on;
   }
   function stopStream() {
-    stream.on = false;
-    if (stream.ctrl) stream.ctrl.abort();
-    if (stream.wake) stream.wake();
+    if (stream.live) stream.live.stop();
+    stream.live = null;
     ui.conn.hidden = true;
   }
   function connectStream() {
-    if (stream.on || !session) return;
-    stream.on = true;
+    if (stream.live || !session) return;
     var mine = session;
-    (function loop() {
-      if (!stream.on || session !== mine) return;
-      var ctrl = new AbortController();
-      stream.ctrl = ctrl;
-      var headers = { Accept: "text/event-stream", Authorization: "Bearer " + mine.token };
-      if (lastSeq) headers["Last-Event-ID"] = String(lastSeq);
-      var opened = 0;
-      fetch(API + path("/events?after=" + lastSeq), { headers: headers, signal: ctrl.signal, cache: "no-store", credentials: "omit" })
-        .then(function (res) {
-          if (res.status === 401 || res.status === 403 || res.status === 404) {
-            stream.on = false;
-            forget();
-            if (isOpen) ensureConversation();
-            return "stop";
-          }
-          if (!res.ok || !res.body) throw new Error("events " + res.status);
-          setConnected(true);
-          stream.retries = 0;
-          opened = Date.now();
-          return readEvents(res.body, onEvent);
-        })
-        .catch(function (err) { return err; })
-        .then(function (outcome) {
-          if (outcome === "stop" || !stream.on || session !== mine || ctrl.signal.aborted) return;
-          // The server ends streams after a while; a stream that lived a normal life is resumed at once.
-          if (outcome === "ended" && Date.now() - opened > 5000) { sleep(200).then(loop); return; }
-          setConnected(false);
-          var delay = Math.min(30000, 1000 * Math.pow(2, stream.retries++)) * (0.6 + Math.random() * 0.4);
-          sleep(delay).then(loop);
-        });
-    })();
-  }
-  function readEvents(body, handler) {
-    var reader = body.getReader();
-    var decoder = new TextDecoder();
-    var buffer = "";
-    function pump() {
-      return reader.read().then(function (chunk) {
-        if (chunk.done) return "ended";
-        buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n?/g, "\n");
-        var cut;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          var block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          var ev = { event: "message", data: [], id: null };
-          block.split("\n").forEach(function (line) {
-            if (!line || line[0] === ":") return;
-            var i = line.indexOf(":");
-            var field = i < 0 ? line : line.slice(0, i);
-            var value = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
-            if (field === "event") ev.event = value;
-            else if (field === "data") ev.data.push(value);
-            else if (field === "id") ev.id = value;
-          });
-          if (ev.data.length) {
-            try { handler(ev.event, JSON.parse(ev.data.join("\n")), ev.id); }
-            catch (e) { if (window.console) console.warn("supportbot: bad event", e); }
-          }
+    stream.live = window.SupportBotStream.connect({
+      request: function () {
+        var headers = { Authorization: "Bearer " + mine.token };
+        if (lastSeq) headers["Last-Event-ID"] = String(lastSeq);
+        return { url: API + path("/events?after=" + lastSeq), headers: headers };
+      },
+      fetch: { credentials: "omit" },
+      onOpen: function (res) {
+        if (session !== mine) return "stop";
+        if (res.status === 401 || res.status === 403 || res.status === 404) {
+          stream.live = null;
+          forget();
+          if (isOpen) ensureConversation();
+          return "stop";
         }
-        return pump();
-      });
-    }
-    return pump();
+      },
+      onLive: function (on) { if (session === mine) setConnected(on); },
+      onEvent: onEvent
+    });
   }
   function onEvent(name, data) {
+    if (!data) return;
     if (name === "message") addMessage(data);
     else if (name === "conversation") applyConversation(data);
   }
-  window.addEventListener("online", function () { if (stream.wake) stream.wake(); });
 
   // ---------------------------------------------------------------- boot
   function boot() {
