@@ -109,17 +109,17 @@ def _wait_healthy(server: Server, timeout_s: float) -> None:
     pytest.fail(f"/healthz did not answer within {timeout_s:.0f} s:\n{server.log_tail()}")
 
 
-@pytest.fixture(scope="session")
-def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The real server on a free port with its own data folder; terminated after the session."""
-    data_dir = tmp_path_factory.mktemp("e2e-data")
+def start_server(data_dir: Path, *, port: int | None = None, extra_env: dict[str, str] | None = None) -> Server:
+    """Start the real app with uvicorn on ``data_dir`` (the saved index copied in once) and wait for
+    ``/healthz``. The caller stops it with :func:`stop_server`."""
     saved_index = ROOT / "var" / "index"
-    if (saved_index / "manifest.json").is_file():
+    if (saved_index / "manifest.json").is_file() and not (data_dir / "index").exists():
         shutil.copytree(saved_index, data_dir / "index")
-    port = free_port()
+    port = port or free_port()
     env = _server_env(data_dir)
+    env.update(extra_env or {})
     log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -142,14 +142,33 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(f"http://127.0.0.1:{port}", data_dir, log_path, process, env)
     try:
         _wait_healthy(server, STARTUP_TIMEOUT_S)
+    except BaseException:
+        stop_server(server, kill=True)
+        raise
+    return server
+
+
+def stop_server(server: Server, *, kill: bool = False) -> None:
+    """Terminate the server (or SIGKILL it: no shutdown code runs) and reap it."""
+    if kill:
+        server.process.kill()
+    else:
+        server.process.terminate()
+    try:
+        server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The real server on a free port with its own data folder; terminated after the session."""
+    server = start_server(tmp_path_factory.mktemp("e2e-data"))
+    try:
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")

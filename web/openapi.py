@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from handoff.errors import HandoffError
+from handoff import HandoffError
 from retrieval.errors import RetrievalError
 from web.errors import BotError
 
