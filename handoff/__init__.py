@@ -29,6 +29,7 @@ from handoff.errors import (
     AlreadyClaimed,
     ConversationExists,
     ConversationNotFound,
+    DatabaseBusy,
     HandoffError,
     IllegalTransition,
     InvalidFeedback,
@@ -38,6 +39,7 @@ from handoff.errors import (
     NotFound,
     NotInQueue,
     OverCapacity,
+    is_busy,
 )
 from handoff.feedback import record_feedback
 from handoff.metrics import AskedQuestion, OperationsReport, asked_questions, operations_report
@@ -100,6 +102,7 @@ __all__ = [
     "ConversationNotFound",
     "ConversationStatus",
     "ConversationView",
+    "DatabaseBusy",
     "Feedback",
     "HandoffError",
     "HandoffPlan",
@@ -142,6 +145,7 @@ __all__ = [
     "enable_agent",
     "find_by_token_hash",
     "get_active_entry",
+    "is_busy",
     "get_agent",
     "get_conversation",
     "get_transcript",

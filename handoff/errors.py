@@ -108,3 +108,24 @@ class LanguageNotAllowed(HandoffError):
 
     status_code = 403
     code = "language_not_allowed"
+
+
+class DatabaseBusy(HandoffError):
+    """The write lock stayed taken for the whole busy timeout; nothing of the request was written.
+
+    A 503 with ``Retry-After``: the client retries (the widget with the same ``Idempotency-Key``,
+    so a retry can never store a message twice).
+    """
+
+    status_code = 503
+    code = "database_busy"
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for the driver's "database is locked/busy" error, which a retry may cure."""
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text

@@ -125,3 +125,28 @@ def test_metrics_without_a_key_answers_only_this_machine(tmp_path: Path, real_bo
         assert c.get("/metrics").status_code == 403  # TestClient's peer is "testclient", not loopback
     with TestClient(c.app, client=("127.0.0.1", 50000)) as local:
         assert local.get("/metrics").status_code == 200
+
+
+def test_a_write_lock_held_past_the_busy_timeout_is_a_503_to_retry_and_writes_nothing(
+    hard: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import handoff.db
+
+    conv = start(hard)
+    path = db_path(hard)
+    monkeypatch.setattr(handoff.db, "BUSY_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+        r = hard.post(f"/api/v1/conversations/{conv['conversation_id']}/messages", json={"text": "hello"}, headers=conv["auth"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+    assert r.json()["error"]["code"] == "database_busy"
+    with stored(path) as db:
+        assert [m.text for m in list_messages(db, conv["conversation_id"]) if m.sender == Sender.USER] == []
+    again = hard.post(f"/api/v1/conversations/{conv['conversation_id']}/messages", json={"text": "hello"}, headers=conv["auth"])
+    assert again.status_code == 201

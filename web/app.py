@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.turn import Bot
 from config.settings import Settings
-from handoff import HandoffError
+from handoff import DatabaseBusy, HandoffError, is_busy
 from retrieval import Embedder, RetrievalError
 from web.chat import ChatService, utcnow
 from web.errors import BotError, error_body
@@ -154,5 +154,11 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_busy(exc):
+            # The write lock stayed taken past the busy timeout: the transaction rolled back, so a
+            # retry is safe (the widget's carries the same Idempotency-Key). A 503, not a 500.
+            log.warning("database busy on %s %s", request.method, request.url.path)
+            busy = DatabaseBusy("the service is busy; retry in a moment")
+            return JSONResponse(error_body(busy.code, str(busy)), status_code=503, headers={"Retry-After": "1"})
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(error_body("internal", "internal error"), status_code=500)
