@@ -63,6 +63,10 @@ class ChatOutcome:
     turn: TurnResult | None = None
 
 
+# Called with the outcome inside the transaction that stores a message (see ``ChatService.handle``).
+StoreHook = Callable[[Database, ChatOutcome, datetime], None]
+
+
 def agent_may_see(agent: Agent, entry: QueueEntry, *, now: datetime, any_language_after_s: float) -> bool:
     """An agent sees what they hold, and waiting conversations in their languages or waiting longer
     than the routing timeout (the rule ``claim_next`` applies); what other agents hold stays private."""
@@ -146,12 +150,18 @@ class ChatService:
             )
         return conv, [msg]
 
-    def handle(self, db: Database, conversation_id: str, text: str) -> ChatOutcome:
-        """Store the user's message (redacted), then answer it, ask, or hand it to a person."""
+    def handle(
+        self, db: Database, conversation_id: str, text: str, *, also: StoreHook | None = None
+    ) -> ChatOutcome:
+        """Store the user's message (redacted), then answer it, ask, or hand it to a person.
+
+        ``also`` runs inside the transaction that stores the messages (the idempotency key is written
+        there); if it raises, nothing of this message is stored.
+        """
         conv = convs.get_conversation(db, conversation_id)
         now = self.clock()
         if conv.is_handed_off:
-            return self._for_agent(db, conv, text, now)
+            return self._for_agent(db, conv, text, now, also)
         state = convs.get_bot_state(db, conversation_id)
         turn = self.bot.handle(
             text,
@@ -192,7 +202,10 @@ class ChatService:
                 notice, position = self._enqueue(db, conversation_id, turn, lang, now)
                 stored.append(notice)
             conv = convs.get_conversation(db, conversation_id)
-        return ChatOutcome(user_msg, tuple(stored), conv, position, turn)
+            outcome = ChatOutcome(user_msg, tuple(stored), conv, position, turn)
+            if also is not None:
+                also(db, outcome, now)
+        return outcome
 
     def request_human(self, db: Database, conversation_id: str) -> ChatOutcome | None:
         """The widget's "talk to an agent" button: hand off at normal priority (reopening a resolved
@@ -254,7 +267,9 @@ class ChatService:
         )
         return msg, info.position
 
-    def _for_agent(self, db: Database, conv: Conversation, text: str, now: datetime) -> ChatOutcome:
+    def _for_agent(
+        self, db: Database, conv: Conversation, text: str, now: datetime, also: StoreHook | None = None
+    ) -> ChatOutcome:
         """While a person owns the conversation, the message is only stored for them (redacted)."""
         red = redact(text)
         c = self.bot.catalog
@@ -277,7 +292,10 @@ class ChatService:
                     context={"why": "secret_shared", "redacted_secrets": [k.value for k in red.kinds]}, now=now,
                 )
             conv = convs.get_conversation(db, conv.id)
-        return ChatOutcome(user_msg, tuple(stored), conv, None)
+            outcome = ChatOutcome(user_msg, tuple(stored), conv, None)
+            if also is not None:
+                also(db, outcome, now)
+        return outcome
 
     # ------------------------------------------------------------------ agents and the user's side of it
 

@@ -144,3 +144,17 @@ class MetricsForbidden(BotError):
 
     status_code = 403
     code = "metrics_forbidden"
+
+
+class InvalidIdempotencyKey(BotError):
+    """An ``Idempotency-Key`` header that is empty, longer than 200 characters or not printable ASCII."""
+
+    status_code = 422
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyMismatch(BotError):
+    """An ``Idempotency-Key`` reused on the same conversation with a different request body."""
+
+    status_code = 422
+    code = "idempotency_key_mismatch"

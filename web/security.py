@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import threading
 import time
@@ -30,6 +31,8 @@ MAX_BODY_BYTES = 64 * 1024
 # worth of budget; one token is one visitor.
 IP_BUDGET_FACTOR = 3
 WINDOW_S = 60.0
+# Like Stripe's: any printable ASCII, bounded; a UUID per message is what the widget sends.
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 _SWEEP_EVERY = 1024
 
 

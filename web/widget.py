@@ -8,10 +8,12 @@ before the response is built (``ChatService`` writes in one transaction and retu
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlite_utils import Database
 
 from bot.payload import result_json
 from bot.policy import Action
@@ -19,7 +21,16 @@ from bot.turn import TurnContext
 from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
 from handoff import conversations as convs
 from handoff.feedback import record_feedback
-from web.chat import HANDOFF_REASONS, ChatOutcome
+from handoff.idempotency import (
+    KeyAlreadyUsed,
+    claim_key,
+    find_key,
+    messages_by_id,
+    request_fingerprint,
+    save_response,
+)
+from handoff.models import Conversation
+from web.chat import HANDOFF_REASONS, ChatOutcome, ChatService, StoreHook
 from web.deps import (
     BotDep,
     ChatDep,
@@ -33,7 +44,14 @@ from web.deps import (
     limit_asks,
     limit_conversation_starts,
 )
-from web.errors import AlreadyHandedOff, IdentityInvalid, IdentityRequired, MessageTooLong
+from web.errors import (
+    AlreadyHandedOff,
+    IdempotencyKeyMismatch,
+    IdentityInvalid,
+    IdentityRequired,
+    InvalidIdempotencyKey,
+    MessageTooLong,
+)
 from web.events import HEADERS, conversation_loader, conversation_stream
 from web.schemas import (
     AskRequest,
@@ -51,7 +69,7 @@ from web.schemas import (
     StartConversationIn,
     StartConversationOut,
 )
-from web.security import identity_matches, new_conversation_token, token_hash
+from web.security import IDEMPOTENCY_KEY, identity_matches, new_conversation_token, token_hash
 from web.telemetry import Telemetry
 from web.views import conversation_out, message_out
 
@@ -118,7 +136,7 @@ def start_conversation(
     )
 
 
-@router.post(f"{CONVERSATION}/messages", status_code=201, tags=["widget"])
+@router.post(f"{CONVERSATION}/messages", status_code=201, response_model=SendMessageOut, tags=["widget"])
 def post_message(
     body: SendMessageIn,
     conv: UserWriteDep,
@@ -127,18 +145,81 @@ def post_message(
     settings: SettingsDep,
     telemetry: TelemetryDep,
     now: NowDep,
-) -> SendMessageOut:
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="1-200 printable ASCII characters, one per message; a retry with the same key "
+            "returns the first result and stores nothing new.",
+        ),
+    ] = None,
+) -> SendMessageOut | JSONResponse:
     """One user message: stored (secrets redacted), then answered, clarified or handed to a person."""
     if len(body.text) > settings.max_message_chars:
         raise MessageTooLong(chat.bot.catalog.render("message_too_long", conv.language))
+    if idempotency_key is None:
+        return _answer(db, chat, telemetry, conv, body.text, now)
+    if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise InvalidIdempotencyKey("Idempotency-Key must be 1-200 printable ASCII characters")
+    fingerprint = request_fingerprint(body.model_dump(mode="json"))
+    replay = _replay(db, conv.id, idempotency_key, fingerprint, now)
+    if replay is not None:
+        return replay
+
+    def remember(tx: Database, outcome: ChatOutcome, at: datetime) -> None:
+        ids = [outcome.user_message.id, *(m.id for m in outcome.replies)]
+        claim_key(tx, conv.id, idempotency_key, request_hash=fingerprint, message_ids=ids, status_code=201, now=at)
+
+    try:
+        out = _answer(db, chat, telemetry, conv, body.text, now, remember)
+    except KeyAlreadyUsed:
+        # A concurrent retry with the same key won the race; its messages are the ones kept.
+        replay = _replay(db, conv.id, idempotency_key, fingerprint, now)
+        if replay is None:
+            raise
+        return replay
+    payload = out.model_dump(mode="json")
+    save_response(db, conv.id, idempotency_key, payload)
+    return JSONResponse(payload, status_code=201)
+
+
+def _answer(
+    db: Database,
+    chat: ChatService,
+    telemetry: Telemetry,
+    conv: Conversation,
+    text: str,
+    now: datetime,
+    also: StoreHook | None = None,
+) -> SendMessageOut:
     started = time.perf_counter()
-    outcome = chat.handle(db, conv.id, body.text)
+    outcome = chat.handle(db, conv.id, text, also=also)
     _count(telemetry, outcome, time.perf_counter() - started)
     return SendMessageOut(
         message=message_out(outcome.user_message),
         replies=[message_out(m) for m in outcome.replies],
         conversation=conversation_out(db, outcome.conversation, now=now),
     )
+
+
+def _replay(db: Database, conversation_id: str, key: str, fingerprint: str, now: datetime) -> JSONResponse | None:
+    """The first result of ``key`` (rebuilt from its stored messages if the process died before saving it)."""
+    stored = find_key(db, conversation_id, key)
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise IdempotencyKeyMismatch("this Idempotency-Key was already used with a different request body")
+    payload = stored.response
+    if payload is None:
+        messages = messages_by_id(db, stored.message_ids)
+        current = convs.get_conversation(db, conversation_id)
+        payload = SendMessageOut(
+            message=message_out(messages[0]),
+            replies=[message_out(m) for m in messages[1:]],
+            conversation=conversation_out(db, current, now=now),
+        ).model_dump(mode="json")
+        save_response(db, conversation_id, key, payload)
+    return JSONResponse(dict(payload), status_code=stored.status_code)
 
 
 @router.get(f"{CONVERSATION}/messages", tags=["widget"])
