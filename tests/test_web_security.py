@@ -1,9 +1,8 @@
-"""Security and the error shape: tokens, identity HMAC, size and rate limits, CORS, 4xx/5xx bodies,
+"""Security and the error shape: tokens (identity tokens: test_web_identity.py), size and rate limits, CORS, 4xx/5xx bodies,
 and secrets users paste never reaching the disk or an agent's screen."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
@@ -20,16 +19,14 @@ from tests.web_support import (
     clock,
     db_path,
     new_agent,
-    read_rows,
     real_bot,
     say,
     start,
 )
-from web.security import SlidingWindow, identity_hash, identity_matches, key_matches
+from web.security import SlidingWindow, key_matches
 
 __all__ = ["client", "clock", "real_bot"]
 
-SECRET = "s3cr3t-identity-key"
 # A valid 12-word BIP-39 mnemonic (the all-"abandon" test vector ending in "about").
 SEED = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
@@ -104,55 +101,6 @@ def test_events_accept_token_in_query_but_other_routes_do_not(client: TestClient
     assert r.status_code == 200 and "event: message" in r.text
     r = client.get(f"/api/v1/conversations/{cid}/messages", params={"token": conv["token"]})
     assert_error(r, 401, "invalid_token")
-
-
-# ---------------------------------------------------------------- identity verification
-
-
-@pytest.fixture
-def verified(tmp_path: Path, real_bot: Bot, clock: Clock) -> Iterator[TestClient]:
-    with app_client(tmp_path, real_bot, clock, identity_secret=SECRET) as c:
-        yield c
-
-
-def test_identity_hash_is_hmac_sha256_hex() -> None:
-    expected = hmac.new(SECRET.encode(), b"user-42", sha256).hexdigest()
-    assert identity_hash(SECRET, "user-42") == expected
-    assert identity_matches(SECRET, "user-42", expected.upper())
-    assert not identity_matches(SECRET, "user-42", "ü" * 64)  # non-ASCII input never raises
-
-
-def test_identity_valid_hash_is_accepted_and_stored(verified: TestClient) -> None:
-    user = {"id": "user-42", "name": "Mia", "email": "mia@example.com", "hash": identity_hash(SECRET, "user-42")}
-    conv = start(verified, user=user)
-    rows = read_rows(
-        db_path(verified), "SELECT user_id, user_name FROM conversations WHERE id = ?", (conv["conversation_id"],)
-    )
-    assert rows == [("user-42", "Mia")]
-
-
-def test_identity_wrong_hash_is_403(verified: TestClient) -> None:
-    r = verified.post(
-        "/api/v1/conversations", json={"user": {"id": "user-42", "hash": identity_hash(SECRET, "user-43")}}
-    )
-    assert_error(r, 403, "identity_invalid")
-    r = verified.post(
-        "/api/v1/conversations", json={"user": {"id": "user-42", "hash": identity_hash("other", "user-42")}}
-    )
-    assert_error(r, 403, "identity_invalid")
-
-
-def test_identity_missing_hash_when_required_is_401(verified: TestClient) -> None:
-    r = verified.post("/api/v1/conversations", json={"user": {"id": "user-42", "name": "Mia"}})
-    assert_error(r, 401, "identity_required")
-
-
-def test_identity_not_configured_accepts_user_without_hash(client: TestClient) -> None:
-    assert client.post("/api/v1/conversations", json={"user": {"id": "u1"}}).status_code == 201
-
-
-def test_anonymous_conversation_is_allowed_with_secret_configured(verified: TestClient) -> None:
-    assert verified.post("/api/v1/conversations", json={"locale": "en"}).status_code == 201
 
 
 # ---------------------------------------------------------------- sizes

@@ -19,6 +19,7 @@ from bot.payload import result_json
 from bot.policy import Action
 from bot.turn import TurnContext
 from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
+from config.settings import Settings
 from handoff import conversations as convs
 from handoff.feedback import record_feedback
 from handoff.idempotency import (
@@ -47,12 +48,13 @@ from web.deps import (
 from web.errors import (
     AlreadyHandedOff,
     IdempotencyKeyMismatch,
-    IdentityInvalid,
+    IdentityNotConfigured,
     IdentityRequired,
     InvalidIdempotencyKey,
     MessageTooLong,
 )
 from web.events import HEADERS, conversation_loader, conversation_stream
+from web.identity import Identity, check_user_fields, verify_identity_token
 from web.schemas import (
     AskRequest,
     AskResponse,
@@ -69,7 +71,7 @@ from web.schemas import (
     StartConversationIn,
     StartConversationOut,
 )
-from web.security import IDEMPOTENCY_KEY, identity_matches, new_conversation_token, token_hash
+from web.security import IDEMPOTENCY_KEY, new_conversation_token, token_hash
 from web.telemetry import Telemetry
 from web.views import conversation_out, message_out
 
@@ -109,20 +111,15 @@ def start_conversation(
 ) -> StartConversationOut:
     """Start a conversation: a token for it alone, and the greeting in the locale's language."""
     body = body or StartConversationIn()
-    user = body.user
-    if user is not None and settings.identity_secret:
-        if not user.hash:
-            raise IdentityRequired("identity verification is on: user.hash is required with user.id")
-        if not identity_matches(settings.identity_secret, user.id, user.hash):
-            raise IdentityInvalid("user.hash does not match user.id")
+    identity = _identity(body, settings, now)
     token = new_conversation_token()
     telemetry.count("supportbot_conversations_total")
     conv, greeting = chat.start(
         db,
         locale=body.locale,
-        user_id=user.id if user else None,
-        user_name=user.name if user else None,
-        user_email=user.email if user else None,
+        user_id=identity.user_id if identity else None,
+        user_name=identity.name if identity else None,
+        user_email=identity.email if identity else None,
         token_hash=token_hash(token),
     )
     out = conversation_out(db, conv, now=now)
@@ -134,6 +131,26 @@ def start_conversation(
         messages=[message_out(m) for m in greeting],
         conversation=out,
     )
+
+
+def _identity(body: StartConversationIn, settings: Settings, now: datetime) -> Identity | None:
+    """Who starts the conversation: the verified token's claims, the unverified ``user`` when
+    verification is off, or nobody (anonymous, unless identity is required)."""
+    user = body.user
+    if not settings.identity_secret:
+        if body.identity_token is not None:
+            raise IdentityNotConfigured("this server verifies no identity tokens: SUPPORTBOT_IDENTITY_SECRET is not set")
+        return Identity(user.id, user.email, user.name) if user else None
+    if body.identity_token is None:
+        if user is not None:
+            raise IdentityRequired("identity verification is on: send identity_token, user fields alone are not trusted")
+        if settings.identity_required:
+            raise IdentityRequired("this server serves signed-in users only: identity_token is required")
+        return None
+    identity = verify_identity_token(settings.identity_secret, body.identity_token, now=now)
+    if user is not None:
+        check_user_fields(identity, user.id, user.email, user.name)
+    return identity
 
 
 @router.post(f"{CONVERSATION}/messages", status_code=201, response_model=SendMessageOut, tags=["widget"])

@@ -5,7 +5,8 @@
  *           data-locale="zh-CN" data-title="Help" data-position="right"
  *           data-api="https://support.example.com"></script>
  *
- * Optional identity attributes: data-user-id, data-user-name, data-user-email, data-user-hash.
+ * Signed-in users: data-identity-token, an HS256 JWT (sub, email, name, exp) the site's backend mints
+ * with SUPPORTBOT_IDENTITY_SECRET. Without verification: data-user-id, data-user-name, data-user-email.
  * No framework; every UI string comes from GET /api/v1/i18n/{lang} (English below is only the
  * fallback when that request fails). Message text is only ever set with textContent.
  */
@@ -460,13 +461,14 @@
     return starting;
   }
   function userBody() {
+    var body = { locale: LOCALE };
+    // The token alone says who the user is; the server stores only its verified claims.
+    if (ds.identityToken) { body.identity_token = ds.identityToken; return body; }
     var user = {};
     if (ds.userId) user.id = ds.userId;
     if (ds.userName) user.name = ds.userName;
     if (ds.userEmail) user.email = ds.userEmail;
-    if (ds.userHash) user.hash = ds.userHash;
-    var body = { locale: LOCALE };
-    if (Object.keys(user).length) body.user = user;
+    if (user.id) body.user = user;
     return body;
   }
   function start() {
