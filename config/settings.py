@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     identity_required: bool = Field(
         False, description="Refuse conversations without a verified identity token (needs identity_secret)."
     )
+    widget_token_idle_s: int = Field(
+        3 * 24 * 3600,
+        ge=60,
+        description="Seconds after a conversation's last activity when its widget token stops working (401 token_expired).",
+    )
+    stream_ticket_ttl_s: int = Field(
+        60, ge=5, le=600, description="Seconds a stream ticket (single use, for EventSource) stays valid."
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Sites allowed to embed the widget (CORS allow-list)."
     )

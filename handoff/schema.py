@@ -189,3 +189,21 @@ def idempotency_keys(db: Database) -> None:
         strict=True,
     )
     db.table("idempotency_keys").create_index(["created_at"])
+
+
+@migrations(name="0003_stream_tickets")
+def stream_tickets(db: Database) -> None:
+    """Short-lived, single-use tickets that open one SSE stream, stored only as sha256 digests."""
+    db.table("stream_tickets").create(
+        {
+            "ticket_hash": str,
+            "purpose": str,
+            "subject": str,
+            "expires_at": str,
+            "created_at": str,
+        },
+        pk="ticket_hash",
+        not_null=["purpose", "subject", "expires_at", "created_at"],
+        strict=True,
+    )
+    db.table("stream_tickets").create_index(["expires_at"])

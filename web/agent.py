@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 from handoff import conversations as convs
 from handoff.entries import count_held, get_active_entry
 from handoff.models import Agent
+from handoff.stream_tickets import TicketPurpose, issue_ticket
 from handoff.transcripts import get_transcript
 from web.chat import agent_may_see
 from web.deps import AgentDep, ChatDep, DbDep, NowDep, SettingsDep, StreamAgentDep, TelemetryDep
@@ -29,6 +30,7 @@ from web.schemas import (
     OkOut,
     QueueOut,
     ResolveIn,
+    StreamTicketOut,
     TranscriptOut,
 )
 from web.views import conversation_out, message_out, queue_snapshot, transcript_out
@@ -47,6 +49,15 @@ def me(agent: AgentDep, db: DbDep) -> AgentOut:
         id=agent.id, name=agent.name, languages=list(agent.languages), capacity=agent.capacity,
         holding=count_held(db, agent.id),
     )
+
+
+@router.post("/stream-ticket")
+def stream_ticket(agent: AgentDep, db: DbDep, settings: SettingsDep, now: NowDep) -> StreamTicketOut:
+    """Trade the key (``Authorization`` header) for a single-use ticket that opens ``/events`` as
+    ``?ticket=`` (for EventSource), so the key itself never appears in a URL or an access log."""
+    ttl = settings.stream_ticket_ttl_s
+    ticket = issue_ticket(db, TicketPurpose.AGENT, str(agent.id), ttl_s=ttl, now=now)
+    return StreamTicketOut(ticket=ticket, expires_in_s=ttl)
 
 
 @router.get("/queue")

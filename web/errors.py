@@ -34,6 +34,20 @@ class InvalidToken(BotError):
     code = "invalid_token"
 
 
+class TokenExpired(BotError):
+    """A widget token whose conversation has been idle longer than ``widget_token_idle_s``."""
+
+    status_code = 401
+    code = "token_expired"
+
+
+class InvalidStreamTicket(BotError):
+    """A stream ticket that is unknown, already used, expired, or for another purpose."""
+
+    status_code = 401
+    code = "invalid_stream_ticket"
+
+
 class ForbiddenToken(BotError):
     """A valid token used on a conversation it was not issued for."""
 

@@ -354,3 +354,13 @@ class MetricsOut(BaseModel):
     waiting_now: int
     agents_online: int
     unanswered: list[UnansweredOut]
+
+
+class StreamTicketOut(BaseModel):
+    ticket: str = Field(description="Pass as ?ticket= to the matching events route; single use.")
+    expires_in_s: int = Field(description="Seconds until the ticket stops working if unused.")
+
+
+class AgentKeyOut(BaseModel):
+    agent_id: int
+    api_key: str = Field(description="The new key, shown once: only its hash is stored.")

@@ -31,6 +31,7 @@ from handoff.idempotency import (
     save_response,
 )
 from handoff.models import Conversation
+from handoff.stream_tickets import TicketPurpose, issue_ticket
 from web.chat import HANDOFF_REASONS, ChatOutcome, ChatService, StoreHook
 from web.deps import (
     BotDep,
@@ -70,6 +71,7 @@ from web.schemas import (
     SendMessageOut,
     StartConversationIn,
     StartConversationOut,
+    StreamTicketOut,
 )
 from web.security import IDEMPOTENCY_KEY, new_conversation_token, token_hash
 from web.telemetry import Telemetry
@@ -267,6 +269,15 @@ def conversation_events(
     load = conversation_loader(settings.db_path, conv.id, request.state.clock)
     stream = conversation_stream(request, load, start, request.state.streams, once=once)
     return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
+
+
+@router.post(f"{CONVERSATION}/stream-ticket", tags=["widget"])
+def conversation_stream_ticket(conv: ConversationDep, db: DbDep, settings: SettingsDep, now: NowDep) -> StreamTicketOut:
+    """Trade the token (``Authorization`` header) for a single-use ticket that opens this conversation's
+    event stream as ``?ticket=``, so no long-lived credential is ever put in a URL."""
+    ttl = settings.stream_ticket_ttl_s
+    ticket = issue_ticket(db, TicketPurpose.CONVERSATION, conv.id, ttl_s=ttl, now=now)
+    return StreamTicketOut(ticket=ticket, expires_in_s=ttl)
 
 
 @router.post(f"{CONVERSATION}/handoff", tags=["widget"])
