@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from bot.redaction import redact_text
 from handoff import conversations as convs
 from handoff.entries import count_held, get_active_entry
 from handoff.models import Agent
@@ -111,7 +112,8 @@ def reply(
     """Write to the user of a held conversation; the first reply stops the SLA clock."""
     if len(body.text) > settings.max_message_chars:
         raise MessageTooLong(f"a message may have at most {settings.max_message_chars} characters")
-    message = chat.agent_reply(db, conversation_id, agent, body.text)
+    # Agents are trusted, but a secret they paste (a user's key quoted back) is not kept either.
+    message = chat.agent_reply(db, conversation_id, agent, redact_text(body.text))
     telemetry.count("supportbot_messages_total", sender="agent")
     return message_out(message)
 

@@ -358,7 +358,7 @@ class ChatService:
         return entry
 
     def agent_reply(self, db: Database, conversation_id: str, agent: Agent, text: str) -> Message:
-        """Store an agent's message as written (agents are trusted; nothing is redacted)."""
+        """Store an agent's message (the route has passed it through ``redact_text``)."""
         conv = convs.get_conversation(db, conversation_id)
         return tickets.record_agent_reply(
             db, conversation_id, agent.id, text=text, language=conv.language,

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from bot.payload import result_json
 from bot.policy import Action
+from bot.redaction import redact_text
 from bot.turn import TurnContext
 from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
 from config.settings import Settings
@@ -51,6 +52,7 @@ from web.errors import (
     IdempotencyKeyMismatch,
     IdentityNotConfigured,
     IdentityRequired,
+    InvalidContact,
     InvalidIdempotencyKey,
     MessageTooLong,
 )
@@ -113,7 +115,7 @@ def start_conversation(
 ) -> StartConversationOut:
     """Start a conversation: a token for it alone, and the greeting in the locale's language."""
     body = body or StartConversationIn()
-    identity = _identity(body, settings, now)
+    identity = _stored_identity(_identity(body, settings, now))
     token = new_conversation_token()
     telemetry.count("supportbot_conversations_total")
     conv, greeting = chat.start(
@@ -155,6 +157,13 @@ def _identity(body: StartConversationIn, settings: Settings, now: datetime) -> I
     return identity
 
 
+def _stored_identity(identity: Identity | None) -> Identity | None:
+    """What is stored of an identity: its free-text fields go through the one redaction function."""
+    if identity is None:
+        return None
+    return Identity(identity.user_id, redact_text(identity.email), redact_text(identity.name))
+
+
 @router.post(f"{CONVERSATION}/messages", status_code=201, response_model=SendMessageOut, tags=["widget"])
 def post_message(
     body: SendMessageIn,
@@ -180,7 +189,8 @@ def post_message(
         return _answer(db, chat, telemetry, conv, body.text, now)
     if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise InvalidIdempotencyKey("Idempotency-Key must be 1-200 printable ASCII characters")
-    fingerprint = request_fingerprint(body.model_dump(mode="json"))
+    # Of the redacted text: the hash of a short secret (a 6-digit code) could be reversed by trying them all.
+    fingerprint = request_fingerprint({"text": redact_text(body.text)})
     replay = _replay(db, conv.id, idempotency_key, fingerprint, now)
     if replay is not None:
         return replay
@@ -300,7 +310,7 @@ def give_feedback(body: FeedbackIn, conv: UserWriteDep, db: DbDep, chat: ChatDep
     """A helpful yes/no on a bot answer (``message_id`` + ``helpful``) or a 1-5 rating after resolve."""
     record_feedback(
         db, conv.id, message_id=body.message_id, helpful=body.helpful, rating=body.rating,
-        comment=body.comment, now=now,
+        comment=redact_text(body.comment), now=now,
     )
     key = "csat_thanks" if body.rating is not None else "helpful_thanks"
     return FeedbackOut(ok=True, message=chat.bot.catalog.render(key, conv.language))
@@ -308,7 +318,11 @@ def give_feedback(body: FeedbackIn, conv: UserWriteDep, db: DbDep, chat: ChatDep
 
 @router.post(f"{CONVERSATION}/contact", tags=["widget"])
 def leave_contact(body: ContactIn, conv: UserWriteDep, db: DbDep, chat: ChatDep, now: NowDep) -> ContactOut:
-    """An email address for a reply when no agent is online; confirmed in the user's language."""
+    """An email address for a reply when no agent is online; confirmed in the user's language.
+
+    An address with a secret in it is refused (``invalid_contact``), so it is never stored."""
+    if redact_text(body.contact) != body.contact:
+        raise InvalidContact(chat.bot.catalog.render("contact_invalid", conv.language))
     current, message = chat.leave_contact(db, conv.id, body.contact)
     return ContactOut(ok=True, message=message_out(message), conversation=conversation_out(db, current, now=now))
 
