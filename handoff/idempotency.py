@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -20,6 +20,8 @@ from sqlite_utils import Database
 from handoff.errors import HandoffError
 from handoff.models import Message
 from handoff.timestamps import to_iso
+
+KEEP_FOR = timedelta(hours=24)
 
 
 class KeyAlreadyUsed(HandoffError):
@@ -89,12 +91,20 @@ def claim_key(
         raise KeyAlreadyUsed(f"idempotency key already used on conversation {conversation_id}") from None
 
 
-def save_response(db: Database, conversation_id: str, key: str, response: Mapping[str, Any]) -> None:
-    """Keep the first response of ``key`` verbatim, so every repeat returns the same body."""
-    db.execute(
-        "UPDATE idempotency_keys SET response = ? WHERE conversation_id = ? AND key = ? AND response IS NULL",
-        [json.dumps(response, ensure_ascii=False), conversation_id, key],
-    )
+def save_response(
+    db: Database, conversation_id: str, key: str, response: Mapping[str, Any], *, now: datetime
+) -> None:
+    """Keep the first response of ``key`` verbatim, so every repeat returns the same body.
+
+    Keys older than ``KEEP_FOR`` are forgotten on the way (retries come within seconds; like Stripe's
+    24 hours, a key reused after that is a new request), in this short write after the message's commit.
+    """
+    with db.atomic():
+        db.execute(
+            "UPDATE idempotency_keys SET response = ? WHERE conversation_id = ? AND key = ? AND response IS NULL",
+            [json.dumps(response, ensure_ascii=False), conversation_id, key],
+        )
+        db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [to_iso(now - KEEP_FOR)])
 
 
 def messages_by_id(db: Database, ids: Sequence[int]) -> list[Message]:

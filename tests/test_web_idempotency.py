@@ -127,3 +127,13 @@ def test_key_is_stored_with_the_message_and_unique_per_conversation(client: Test
             claim_key(db, conv["conversation_id"], "k-1", request_hash="x", message_ids=[], status_code=201, now=START)
     finally:
         db.close()
+
+
+def test_keys_are_forgotten_after_a_day(client: TestClient, clock: Any) -> None:
+    conv = start(client)
+    post(client, conv, "hello", "old")
+    clock.advance(25 * 3600)
+    post(client, conv, "hello again", "new")  # saving this response sweeps the day-old key
+    keys = read_rows(db_path(client), "SELECT key FROM idempotency_keys WHERE conversation_id = ?",
+                     (conv["conversation_id"],))
+    assert keys == [("new",)]

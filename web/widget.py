@@ -208,7 +208,7 @@ def post_message(
             raise
         return replay
     payload = out.model_dump(mode="json")
-    save_response(db, conv.id, idempotency_key, payload)
+    save_response(db, conv.id, idempotency_key, payload, now=now)
     return JSONResponse(payload, status_code=201)
 
 
@@ -247,7 +247,7 @@ def _replay(db: Database, conversation_id: str, key: str, fingerprint: str, now:
             replies=[message_out(m) for m in messages[1:]],
             conversation=conversation_out(db, current, now=now),
         ).model_dump(mode="json")
-        save_response(db, conversation_id, key, payload)
+        save_response(db, conversation_id, key, payload, now=now)
     return JSONResponse(dict(payload), status_code=stored.status_code)
 
 
