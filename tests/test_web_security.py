@@ -247,6 +247,19 @@ def test_cors_preflight_from_allowed_origin(cors: TestClient) -> None:
     assert simple.headers["access-control-allow-origin"] == "https://help.example.com"
 
 
+def test_cors_preflight_allows_the_idempotency_key_the_widget_sends(cors: TestClient) -> None:
+    r = cors.options(
+        "/api/v1/conversations/c1/messages",
+        headers={
+            "Origin": "https://help.example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert "idempotency-key" in r.headers["access-control-allow-headers"].lower()
+
+
 def test_cors_preflight_from_other_origin_is_refused_in_error_shape(cors: TestClient) -> None:
     r = cors.options(
         "/api/v1/conversations",

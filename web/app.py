@@ -111,7 +111,7 @@ def create_app(
         Cors,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+        allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key"],
         expose_headers=["Retry-After"],
         max_age=600,
     )
