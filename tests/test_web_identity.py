@@ -146,3 +146,11 @@ def test_the_old_user_hash_field_is_gone(client: TestClient) -> None:
 def test_identity_required_needs_a_secret() -> None:
     with pytest.raises(ValidationError, match="identity_secret"):
         Settings(_env_file=None, identity_required=True)
+
+
+def test_verified_claims_are_stored_redacted(verified: TestClient) -> None:
+    claims = {**CLAIMS, "name": "Mia, my password is Tr0ub4dor&3xyz"}
+    r = open_with(verified, identity_token=mint_identity_token(SECRET, claims))
+    assert r.status_code == 201, r.text
+    (row,) = user_columns(verified, r.json()["conversation_id"])
+    assert row[2] == "Mia, my password is [redacted: password]"
