@@ -51,7 +51,20 @@ class Settings(BaseSettings):
         description="Bearer key for GET /metrics (empty: only clients on this machine, 127.0.0.1 or ::1, may scrape).",
     )
     identity_secret: str = Field(
-        "", description="When set, user.hash must equal HMAC-SHA256(secret, user.id) to start a conversation."
+        "",
+        description="When set, the widget's identity token (an HS256 JWT: sub, optional email and name, exp) is "
+        "verified with this secret and the user's id, e-mail and name come only from its claims.",
+    )
+    identity_required: bool = Field(
+        False, description="Refuse conversations without a verified identity token (needs identity_secret)."
+    )
+    widget_token_idle_s: int = Field(
+        3 * 24 * 3600,
+        ge=60,
+        description="Seconds after a conversation's last activity when its widget token stops working (401 token_expired).",
+    )
+    stream_ticket_ttl_s: int = Field(
+        60, ge=5, le=600, description="Seconds a stream ticket (single use, for EventSource) stays valid."
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Sites allowed to embed the widget (CORS allow-list)."
@@ -72,6 +85,8 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.clarify_min_confidence > self.answer_min_confidence:
             raise ValueError("clarify_min_confidence must not exceed answer_min_confidence")
+        if self.identity_required and not self.identity_secret:
+            raise ValueError("identity_required needs identity_secret: no token could be verified without it")
         return self
 
     def for_kb(self, kb: Path | str, cache_root: Path | None = None) -> Settings:

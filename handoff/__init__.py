@@ -7,6 +7,7 @@ re-checks the conversation's state under the write lock. No other package runs S
 tables. Start with ``open_db``.
 """
 
+from handoff.agent_keys import find_agent_id, rotate_key
 from handoff.agents import (
     add_agent,
     agents_online,
@@ -42,6 +43,14 @@ from handoff.errors import (
     is_busy,
 )
 from handoff.feedback import record_feedback
+from handoff.idempotency import (
+    KeyAlreadyUsed,
+    KeyClaim,
+    find_key,
+    messages_by_id,
+    request_fingerprint,
+    save_response,
+)
 from handoff.metrics import AskedQuestion, OperationsReport, asked_questions, operations_report
 from handoff.models import (
     Agent,
@@ -84,6 +93,7 @@ from handoff.queue_views import (
     last_user_text,
     queue_view,
 )
+from handoff.stream_tickets import TicketPurpose, issue_ticket, redeem_ticket
 from handoff.transcripts import get_transcript, transcript_to_json, transcript_to_text
 
 __all__ = [
@@ -109,12 +119,14 @@ __all__ = [
     "IllegalTransition",
     "InvalidFeedback",
     "InvalidInput",
+    "KeyAlreadyUsed",
+    "KeyClaim",
     "LanguageNotAllowed",
     "Message",
-    "Note",
     "NotClaimedByAgent",
     "NotFound",
     "NotInQueue",
+    "Note",
     "OperationsReport",
     "OverCapacity",
     "PersonRequest",
@@ -125,6 +137,7 @@ __all__ = [
     "QueueView",
     "QueueViewItem",
     "Sender",
+    "TicketPurpose",
     "Transcript",
     "TurnBasis",
     "WaitInfo",
@@ -143,28 +156,36 @@ __all__ = [
     "count_held",
     "disable_agent",
     "enable_agent",
+    "find_agent_id",
     "find_by_token_hash",
+    "find_key",
     "get_active_entry",
-    "is_busy",
     "get_agent",
     "get_conversation",
     "get_transcript",
     "hash_secret",
+    "is_busy",
+    "issue_ticket",
     "last_user_text",
     "leave_contact",
     "list_agents",
     "list_messages",
     "list_queue",
+    "messages_by_id",
     "new_api_key",
     "open_db",
     "operations_report",
     "queue_view",
     "read_turn_basis",
     "record_feedback",
+    "redeem_ticket",
     "release",
     "reopen",
+    "request_fingerprint",
     "request_person",
     "resolve",
+    "rotate_key",
+    "save_response",
     "start_conversation",
     "touch_agent",
     "transcript_to_json",

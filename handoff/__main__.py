@@ -1,4 +1,4 @@
-"""Command line: ``python -m handoff migrate | add-agent | disable-agent | list-agents | export-transcript``.
+"""Command line: ``python -m handoff migrate | add-agent | disable-agent | rotate-key | list-agents | export-transcript``.
 
 Without ``--db`` every command uses ``Settings().db_path``: the file the server uses, read from the one
 ``config.Settings`` (environment and ``.env``) with the same defaults, whatever the working directory.
@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from config.settings import Settings
+from handoff.agent_keys import find_agent_id, rotate_key
 from handoff.agents import add_agent, disable_agent, list_agents
 from handoff.db import open_db
 from handoff.errors import HandoffError
@@ -62,6 +63,16 @@ def _add_agent(db: Database, args: argparse.Namespace) -> None:
 def _disable_agent(db: Database, args: argparse.Namespace) -> None:
     agent = disable_agent(db, args.agent_id, now=_now())
     print(f"agent {agent.id} ({agent.name}) disabled")
+
+
+def _rotate_key(db: Database, args: argparse.Namespace) -> None:
+    agent, api_key = rotate_key(db, find_agent_id(db, args.agent))
+    if args.json:
+        print(json.dumps({"agent_id": agent.id, "api_key": api_key}))
+    else:
+        print(f"agent_id: {agent.id}")
+        print(f"api_key: {api_key}")
+        print("The old key no longer works. Store the new one now: it cannot be shown again.", file=sys.stderr)
 
 
 def _list_agents(db: Database, args: argparse.Namespace) -> None:
@@ -117,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--json", action="store_true", help='print {"agent_id": ..., "api_key": ...}')
     disable = command("disable-agent", _disable_agent, "Disable an agent and requeue its conversations.")
     disable.add_argument("agent_id", type=int, metavar="ID")
+    rotate = command("rotate-key", _rotate_key, "Give an agent a new API key; the old one stops working at once.")
+    rotate.add_argument("agent", metavar="AGENT", help="agent id, or a name only one agent has")
+    rotate.add_argument("--json", action="store_true", help='print {"agent_id": ..., "api_key": ...}')
     listing = command("list-agents", _list_agents, "List agents.")
     listing.add_argument("--json", action="store_true")
     export = command("export-transcript", _export_transcript, "Print a conversation transcript.")

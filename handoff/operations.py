@@ -23,6 +23,7 @@ from handoff import conversations as convs
 from handoff import tickets
 from handoff.backlog import wait_info
 from handoff.errors import ConversationNotFound
+from handoff.idempotency import KeyClaim, claim_key
 from handoff.models import (
     Conversation,
     ConversationStatus,
@@ -152,6 +153,17 @@ def _hand_off(
 # ---------------------------------------------------------------------------------------- conversations
 
 
+def _claim(
+    db: Database, conversation_id: str, claim: KeyClaim | None, user: Message, replies: list[Message], now: datetime
+) -> None:
+    if claim is not None:
+        ids = [user.id, *(m.id for m in replies)]
+        claim_key(
+            db, conversation_id, claim.key, request_hash=claim.request_hash, message_ids=ids,
+            status_code=claim.status_code, now=now,
+        )
+
+
 def start_conversation(
     db: Database,
     *,
@@ -194,7 +206,13 @@ def _same_basis(basis: TurnBasis, conv: Conversation, state: BotState) -> bool:
 
 
 def append_turn(
-    db: Database, conversation_id: str, turn: BotTurn, *, basis: TurnBasis | None, now: datetime
+    db: Database,
+    conversation_id: str,
+    turn: BotTurn,
+    *,
+    basis: TurnBasis | None,
+    now: datetime,
+    claim: KeyClaim | None = None,
 ) -> Written:
     """Store a user message with the bot's replies, the new bot state and any handoff, atomically.
 
@@ -203,9 +221,10 @@ def append_turn(
     since the turn was computed), nothing is written and ``stored`` is False: the caller recomputes.
     With ``basis=None`` only the first check applies (a last attempt under heavy contention: the state
     change still runs on the stored state, inside the lock). A resolved conversation is reopened to
-    the bot first (audited).
+    the bot first (audited). ``claim`` (an idempotency key) is claimed in the same transaction.
 
     :raises ConversationNotFound: if there is no such conversation.
+    :raises KeyAlreadyUsed: a concurrent request claimed ``claim.key`` first; nothing was written.
     """
     try:
         with db.atomic():
@@ -227,13 +246,16 @@ def append_turn(
                 notice, position = _hand_off(db, conversation_id, turn.handoff, now)
                 if notice is not None:
                     stored.append(notice)
+            _claim(db, conversation_id, claim, user_msg, stored, now)
             conv = convs.get_conversation(db, conversation_id)
     except _Changed as changed:
         return Written(False, changed.conversation)
     return Written(True, conv, user_msg, tuple(stored), position)
 
 
-def append_for_agent(db: Database, conversation_id: str, message: AgentBound, *, now: datetime) -> Written:
+def append_for_agent(
+    db: Database, conversation_id: str, message: AgentBound, *, now: datetime, claim: KeyClaim | None = None
+) -> Written:
     """Store a user message for the person who owns the conversation, with its warnings, atomically.
 
     ``stored`` is False (nothing written) if no person owns it any more: the bot answers instead.
@@ -249,6 +271,7 @@ def append_for_agent(db: Database, conversation_id: str, message: AgentBound, *,
             stored = [store_note(db, conversation_id, note, now) for note in message.notes]
             if message.escalation is not None:
                 _hand_off(db, conversation_id, message.escalation, now)
+            _claim(db, conversation_id, claim, user_msg, stored, now)
             conv = convs.get_conversation(db, conversation_id)
     except _Changed as changed:
         return Written(False, changed.conversation)

@@ -163,3 +163,47 @@ def initial(db: Database) -> None:
     db.table("audit_log").create_index(["conversation_id", "id"])
     # Recent claims (waiting -> with_agent) give the throughput behind the estimated wait.
     db.table("audit_log").create_index(["to_status", "at"])
+
+
+@migrations(name="0002_idempotency_keys")
+def idempotency_keys(db: Database) -> None:
+    """Remember each ``Idempotency-Key`` a widget sent with a message, so a retry returns the first result.
+
+    The row is written in the transaction that stores the message (``message_ids``); ``response`` is
+    the serialised first answer, filled right after that transaction commits.
+    """
+    db.table("idempotency_keys").create(
+        {
+            "conversation_id": str,
+            "key": str,
+            "request_hash": str,
+            "message_ids": str,
+            "status_code": int,
+            "response": str,
+            "created_at": str,
+        },
+        pk=("conversation_id", "key"),
+        foreign_keys=[("conversation_id", "conversations", "id")],
+        not_null=["conversation_id", "key", "request_hash", "message_ids", "status_code", "created_at"],
+        defaults={"message_ids": "[]"},
+        strict=True,
+    )
+    db.table("idempotency_keys").create_index(["created_at"])
+
+
+@migrations(name="0003_stream_tickets")
+def stream_tickets(db: Database) -> None:
+    """Short-lived, single-use tickets that open one SSE stream, stored only as sha256 digests."""
+    db.table("stream_tickets").create(
+        {
+            "ticket_hash": str,
+            "purpose": str,
+            "subject": str,
+            "expires_at": str,
+            "created_at": str,
+        },
+        pk="ticket_hash",
+        not_null=["purpose", "subject", "expires_at", "created_at"],
+        strict=True,
+    )
+    db.table("stream_tickets").create_index(["expires_at"])

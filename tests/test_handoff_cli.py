@@ -79,7 +79,7 @@ def test_cli_migrate_twice_reports_same_migrations(
     assert main(["migrate", "--db", path]) == 0
     out = capsys.readouterr().out.splitlines()
     names = ", ".join(m.name for m in migrations._migrations)
-    assert out == [f"1 migration(s) applied: {names}"] * 2
+    assert out == [f"{len(migrations._migrations)} migration(s) applied: {names}"] * 2
 
 
 def test_cli_add_agent_text_prints_key_once_and_warns(

@@ -288,6 +288,6 @@ def test_agent_events_stream_sends_queue_snapshot(client: TestClient) -> None:
     r = client.get(f"{AGENT}/events", params={"once": 1}, headers=key)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
     assert "event: queue" in r.text and conv["conversation_id"] in r.text
-    token = key["Authorization"].removeprefix("Bearer ")
-    r = client.get(f"{AGENT}/events", params={"once": 1, "key": token})
+    ticket = client.post(f"{AGENT}/stream-ticket", headers=key).json()["ticket"]
+    r = client.get(f"{AGENT}/events", params={"once": 1, "ticket": ticket})
     assert r.status_code == 200 and "event: queue" in r.text

@@ -1,9 +1,8 @@
-"""Security and the error shape: tokens, identity HMAC, size and rate limits, CORS, 4xx/5xx bodies,
+"""Security and the error shape: tokens (identity tokens: test_web_identity.py), size and rate limits, CORS, 4xx/5xx bodies,
 and secrets users paste never reaching the disk or an agent's screen."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.turn import Bot
-from handoff import get_conversation
 from tests.web_support import (
     Clock,
     app_client,
@@ -24,13 +22,11 @@ from tests.web_support import (
     real_bot,
     say,
     start,
-    stored,
 )
-from web.security import SlidingWindow, identity_hash, identity_matches, key_matches
+from web.security import SlidingWindow, key_matches
 
 __all__ = ["client", "clock", "real_bot"]
 
-SECRET = "s3cr3t-identity-key"
 # A valid 12-word BIP-39 mnemonic (the all-"abandon" test vector ending in "about").
 SEED = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
@@ -98,61 +94,13 @@ def test_foreign_token_is_403_on_every_conversation_route(client: TestClient) ->
     assert_error(r, 403, "forbidden_token")
 
 
-def test_events_accept_token_in_query_but_other_routes_do_not(client: TestClient) -> None:
+def test_no_route_accepts_the_token_in_the_query_string(client: TestClient) -> None:
     conv = start(client)
     cid = conv["conversation_id"]
     r = client.get(f"/api/v1/conversations/{cid}/events", params={"once": 1, "token": conv["token"]})
-    assert r.status_code == 200 and "event: message" in r.text
+    assert_error(r, 401, "invalid_token")
     r = client.get(f"/api/v1/conversations/{cid}/messages", params={"token": conv["token"]})
     assert_error(r, 401, "invalid_token")
-
-
-# ---------------------------------------------------------------- identity verification
-
-
-@pytest.fixture
-def verified(tmp_path: Path, real_bot: Bot, clock: Clock) -> Iterator[TestClient]:
-    with app_client(tmp_path, real_bot, clock, identity_secret=SECRET) as c:
-        yield c
-
-
-def test_identity_hash_is_hmac_sha256_hex() -> None:
-    expected = hmac.new(SECRET.encode(), b"user-42", sha256).hexdigest()
-    assert identity_hash(SECRET, "user-42") == expected
-    assert identity_matches(SECRET, "user-42", expected.upper())
-    assert not identity_matches(SECRET, "user-42", "ü" * 64)  # non-ASCII input never raises
-
-
-def test_identity_valid_hash_is_accepted_and_stored(verified: TestClient) -> None:
-    user = {"id": "user-42", "name": "Mia", "email": "mia@example.com", "hash": identity_hash(SECRET, "user-42")}
-    conv = start(verified, user=user)
-    with stored(db_path(verified)) as db:
-        found = get_conversation(db, conv["conversation_id"])
-    assert (found.user_id, found.user_name) == ("user-42", "Mia")
-
-
-def test_identity_wrong_hash_is_403(verified: TestClient) -> None:
-    r = verified.post(
-        "/api/v1/conversations", json={"user": {"id": "user-42", "hash": identity_hash(SECRET, "user-43")}}
-    )
-    assert_error(r, 403, "identity_invalid")
-    r = verified.post(
-        "/api/v1/conversations", json={"user": {"id": "user-42", "hash": identity_hash("other", "user-42")}}
-    )
-    assert_error(r, 403, "identity_invalid")
-
-
-def test_identity_missing_hash_when_required_is_401(verified: TestClient) -> None:
-    r = verified.post("/api/v1/conversations", json={"user": {"id": "user-42", "name": "Mia"}})
-    assert_error(r, 401, "identity_required")
-
-
-def test_identity_not_configured_accepts_user_without_hash(client: TestClient) -> None:
-    assert client.post("/api/v1/conversations", json={"user": {"id": "u1"}}).status_code == 201
-
-
-def test_anonymous_conversation_is_allowed_with_secret_configured(verified: TestClient) -> None:
-    assert verified.post("/api/v1/conversations", json={"locale": "en"}).status_code == 201
 
 
 # ---------------------------------------------------------------- sizes
@@ -297,6 +245,19 @@ def test_cors_preflight_from_allowed_origin(cors: TestClient) -> None:
     assert r.headers["access-control-allow-origin"] == "https://help.example.com"
     simple = cors.post("/api/v1/conversations", json={}, headers={"Origin": "https://help.example.com"})
     assert simple.headers["access-control-allow-origin"] == "https://help.example.com"
+
+
+def test_cors_preflight_allows_the_idempotency_key_the_widget_sends(cors: TestClient) -> None:
+    r = cors.options(
+        "/api/v1/conversations/c1/messages",
+        headers={
+            "Origin": "https://help.example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert "idempotency-key" in r.headers["access-control-allow-headers"].lower()
 
 
 def test_cors_preflight_from_other_origin_is_refused_in_error_shape(cors: TestClient) -> None:

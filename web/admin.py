@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from handoff import Priority, QueueStatus, agents_online, list_queue, operations_report
+from handoff import Priority, QueueStatus, agents_online, list_queue, operations_report, rotate_key
 from web.deps import AdminDep, DbDep, NowDep, SettingsDep, TelemetryDep, bearer
 from web.errors import InvalidPeriod, MetricsForbidden
 from web.insights import group_unanswered, load_questions
-from web.schemas import FirstResponseOut, MetricsOut, RateOut, UnansweredOut
+from web.schemas import AgentKeyOut, FirstResponseOut, MetricsOut, RateOut, UnansweredOut
 from web.security import key_matches
 
 router = APIRouter()
@@ -89,6 +89,13 @@ def admin_metrics(
             for g in groups
         ],
     )
+
+
+@router.post("/api/v1/admin/agents/{agent_id}/rotate-key", dependencies=[AdminDep], tags=["admin"])
+def rotate_agent_key(agent_id: Annotated[int, Path(ge=1, le=2**62)], db: DbDep) -> AgentKeyOut:
+    """Give an agent a new API key (shown once); the old key is refused from this moment on."""
+    agent, key = rotate_key(db, agent_id)
+    return AgentKeyOut(agent_id=agent.id, api_key=key)
 
 
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})

@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from handoff import Agent, agent_may_see, count_held, get_active_entry, get_conversation, get_transcript
+from bot.redaction import redact_text
+from handoff import (
+    Agent,
+    TicketPurpose,
+    agent_may_see,
+    count_held,
+    get_active_entry,
+    get_conversation,
+    get_transcript,
+    issue_ticket,
+)
 from web.deps import AgentDep, ChatDep, DbDep, NowDep, SettingsDep, StreamAgentDep, TelemetryDep
 from web.errors import MessageTooLong, NotYourConversation, QueueEmpty
 from web.events import HEADERS, queue_loader, queue_stream
@@ -25,6 +35,7 @@ from web.schemas import (
     OkOut,
     QueueOut,
     ResolveIn,
+    StreamTicketOut,
     TranscriptOut,
 )
 from web.views import conversation_out, message_out, queue_snapshot, transcript_out
@@ -43,6 +54,15 @@ def me(agent: AgentDep, db: DbDep) -> AgentOut:
         id=agent.id, name=agent.name, languages=list(agent.languages), capacity=agent.capacity,
         holding=count_held(db, agent.id),
     )
+
+
+@router.post("/stream-ticket")
+def stream_ticket(agent: AgentDep, db: DbDep, settings: SettingsDep, now: NowDep) -> StreamTicketOut:
+    """Trade the key (``Authorization`` header) for a single-use ticket that opens ``/events`` as
+    ``?ticket=`` (for EventSource), so the key itself never appears in a URL or an access log."""
+    ttl = settings.stream_ticket_ttl_s
+    ticket = issue_ticket(db, TicketPurpose.AGENT, str(agent.id), ttl_s=ttl, now=now)
+    return StreamTicketOut(ticket=ticket, expires_in_s=ttl)
 
 
 @router.get("/queue")
@@ -96,7 +116,8 @@ def reply(
     """Write to the user of a held conversation; the first reply stops the SLA clock."""
     if len(body.text) > settings.max_message_chars:
         raise MessageTooLong(f"a message may have at most {settings.max_message_chars} characters")
-    message = chat.agent_reply(db, conversation_id, agent, body.text)
+    # Agents are trusted, but a secret they paste (a user's key quoted back) is not kept either.
+    message = chat.agent_reply(db, conversation_id, agent, redact_text(body.text))
     telemetry.count("supportbot_messages_total", sender="agent")
     return message_out(message)
 

@@ -19,6 +19,7 @@ from bot.turn import Bot
 from config.settings import Settings
 from handoff import DatabaseBusy, HandoffError, is_busy
 from retrieval import Embedder, RetrievalError
+from web.access_log import install_credential_filter
 from web.chat import ChatService, utcnow
 from web.errors import BotError, error_body
 from web.events import StreamTiming
@@ -70,6 +71,7 @@ def create_app(
     """
     settings = settings or Settings()
     clock = clock or utcnow
+    install_credential_filter()  # before any request: uvicorn's access log prints full paths
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
@@ -110,7 +112,7 @@ def create_app(
         Cors,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+        allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key"],
         expose_headers=["Retry-After"],
         max_age=600,
     )

@@ -26,6 +26,7 @@ from handoff import (
     BotTurn,
     Conversation,
     HandoffPlan,
+    KeyClaim,
     Message,
     Note,
     PersonRequest,
@@ -142,21 +143,28 @@ class ChatService:
             now=self.clock(),
         )
 
-    def handle(self, db: Database, conversation_id: str, text: str) -> ChatOutcome:
-        """Store the user's message (redacted), then answer it, ask, or hand it to a person."""
+    def handle(self, db: Database, conversation_id: str, text: str, *, claim: KeyClaim | None = None) -> ChatOutcome:
+        """Store the user's message (redacted), then answer it, ask, or hand it to a person.
+
+        ``claim`` (the request's idempotency key) is claimed in the transaction that stores the message.
+        """
         # Each retry means another writer changed the conversation meanwhile (it made progress), so
         # this ends; after MAX_TURN_ATTEMPTS the turn is stored even if another turn landed first.
         for attempt in count(1):
             basis = handoff.read_turn_basis(db, conversation_id)
             now = self.clock()
             if basis.conversation.is_handed_off:
-                written = handoff.append_for_agent(db, conversation_id, self._for_agent(basis, text), now=now)
+                written = handoff.append_for_agent(
+                    db, conversation_id, self._for_agent(basis, text), now=now, claim=claim
+                )
                 if written.stored:
                     return self._outcome(written, None)
                 continue
             turn = self.bot.handle(text, self._context(basis))
             check = basis if attempt < MAX_TURN_ATTEMPTS else None
-            written = handoff.append_turn(db, conversation_id, self._bot_turn(turn), basis=check, now=now)
+            written = handoff.append_turn(
+                db, conversation_id, self._bot_turn(turn), basis=check, now=now, claim=claim
+            )
             if written.stored:
                 return self._outcome(written, turn)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -300,7 +308,7 @@ class ChatService:
         )
 
     def agent_reply(self, db: Database, conversation_id: str, agent: Agent, text: str) -> Message:
-        """Store an agent's message as written (agents are trusted; nothing is redacted)."""
+        """Store an agent's message (the route has passed it through ``redact_text``)."""
         return handoff.agent_reply(
             db, conversation_id, agent, text, meta={"kind": "agent", "agent_name": agent.name}, now=self.clock()
         )

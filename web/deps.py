@@ -15,15 +15,28 @@ from sqlite_utils import Database
 
 from bot.turn import Bot
 from config.settings import Settings
-from handoff import Agent, Conversation, authenticate, find_by_token_hash, open_db, touch_agent
+from handoff import (
+    Agent,
+    Conversation,
+    TicketPurpose,
+    authenticate,
+    find_by_token_hash,
+    get_agent,
+    get_conversation,
+    open_db,
+    redeem_ticket,
+    touch_agent,
+)
 from web.chat import ChatService
 from web.errors import (
     AdminDisabled,
     ForbiddenToken,
     InvalidAdminKey,
     InvalidAgentKey,
+    InvalidStreamTicket,
     InvalidToken,
     RateLimited,
+    TokenExpired,
 )
 from web.security import RateLimits, SlidingWindow, key_matches, retry_after_header, token_hash
 from web.telemetry import Telemetry
@@ -89,7 +102,16 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _conversation_for(token: str | None, conversation_id: str, db: Database) -> Conversation:
+TICKET_QUERY = Query(
+    max_length=200,
+    description="A stream ticket from the matching POST .../stream-ticket (for EventSource, which cannot set "
+    "headers): single use, valid for seconds. Tokens and keys are never accepted in the URL.",
+)
+
+
+def _conversation_for(
+    token: str | None, conversation_id: str, db: Database, *, now: datetime, idle_s: float
+) -> Conversation:
     if not token:
         raise InvalidToken("a conversation token is required", headers={"WWW-Authenticate": "Bearer"})
     conv = find_by_token_hash(db, token_hash(token))
@@ -98,22 +120,35 @@ def _conversation_for(token: str | None, conversation_id: str, db: Database) -> 
     if conv.id != conversation_id:
         # Same answer whether or not the other conversation exists: a token reveals nothing else.
         raise ForbiddenToken("this token belongs to another conversation")
+    if (now - conv.updated_at).total_seconds() > idle_s:
+        raise TokenExpired(
+            "this conversation has been idle too long: start a new one", headers={"WWW-Authenticate": "Bearer"}
+        )
     return conv
 
 
-def conversation_auth(conversation_id: str, request: Request, db: DbDep) -> Conversation:
-    """The conversation named in the path, if the bearer token was issued for it."""
-    return _conversation_for(bearer(request), conversation_id, db)
+def conversation_auth(conversation_id: str, request: Request, db: DbDep, now: NowDep) -> Conversation:
+    """The conversation named in the path, if the bearer token was issued for it and has not expired."""
+    idle_s = request.state.settings.widget_token_idle_s
+    return _conversation_for(bearer(request), conversation_id, db, now=now, idle_s=idle_s)
 
 
 def stream_conversation_auth(
     conversation_id: str,
     request: Request,
     db: DbDep,
-    token: Annotated[str | None, Query(max_length=200, description="For EventSource, which cannot set headers.")] = None,
+    now: NowDep,
+    ticket: Annotated[str | None, TICKET_QUERY] = None,
 ) -> Conversation:
-    """Like ``conversation_auth``; the token may also come as ``?token=`` (EventSource has no headers)."""
-    return _conversation_for(bearer(request) or token, conversation_id, db)
+    """Like ``conversation_auth``, or a single-use stream ticket as ``?ticket=`` (EventSource has no headers)."""
+    if ticket is None or bearer(request):
+        return conversation_auth(conversation_id, request, db, now)
+    subject = redeem_ticket(db, ticket, TicketPurpose.CONVERSATION, now=now)
+    if subject is None:
+        raise InvalidStreamTicket("unknown, used or expired stream ticket: ask for a new one")
+    if subject != conversation_id:
+        raise ForbiddenToken("this ticket belongs to another conversation")
+    return get_conversation(db, conversation_id)
 
 
 ConversationDep = Annotated[Conversation, Depends(conversation_auth)]
@@ -168,9 +203,19 @@ def stream_agent_auth(
     request: Request,
     db: DbDep,
     now: NowDep,
-    key: Annotated[str | None, Query(max_length=200, description="For EventSource, which cannot set headers.")] = None,
+    ticket: Annotated[str | None, TICKET_QUERY] = None,
 ) -> Agent:
-    return _agent_for(bearer(request) or key, db, now)
+    """The bearer key, or a single-use stream ticket as ``?ticket=`` (EventSource has no headers)."""
+    if ticket is None or bearer(request):
+        return _agent_for(bearer(request), db, now)
+    subject = redeem_ticket(db, ticket, TicketPurpose.AGENT, now=now)
+    if subject is None:
+        raise InvalidStreamTicket("unknown, used or expired stream ticket: ask for a new one")
+    agent = get_agent(db, int(subject))
+    if agent.disabled:
+        raise InvalidAgentKey("this agent is disabled", headers={"WWW-Authenticate": "Bearer"})
+    touch_agent(db, agent.id, now=now)
+    return agent
 
 
 AgentDep = Annotated[Agent, Depends(agent_auth)]

@@ -34,6 +34,20 @@ class InvalidToken(BotError):
     code = "invalid_token"
 
 
+class TokenExpired(BotError):
+    """A widget token whose conversation has been idle longer than ``widget_token_idle_s``."""
+
+    status_code = 401
+    code = "token_expired"
+
+
+class InvalidStreamTicket(BotError):
+    """A stream ticket that is unknown, already used, expired, or for another purpose."""
+
+    status_code = 401
+    code = "invalid_stream_ticket"
+
+
 class ForbiddenToken(BotError):
     """A valid token used on a conversation it was not issued for."""
 
@@ -42,17 +56,40 @@ class ForbiddenToken(BotError):
 
 
 class IdentityRequired(BotError):
-    """Identity verification is on and the widget sent a user id without its hash."""
+    """Identity verification is on and the widget sent user details without a token, or (with
+    ``identity_required``) no identity token at all."""
 
     status_code = 401
     code = "identity_required"
 
 
 class IdentityInvalid(BotError):
-    """``user.hash`` is not HMAC-SHA256(secret, user.id)."""
+    """An identity token that is not ours: bad signature (forged or edited), another algorithm,
+    malformed, or without the ``sub`` and ``exp`` claims."""
 
     status_code = 403
     code = "identity_invalid"
+
+
+class IdentityExpired(BotError):
+    """A correctly signed identity token past its ``exp`` (beyond the small clock leeway)."""
+
+    status_code = 401
+    code = "identity_expired"
+
+
+class IdentityMismatch(BotError):
+    """``user`` fields sent next to a valid token that say something other than its claims."""
+
+    status_code = 403
+    code = "identity_mismatch"
+
+
+class IdentityNotConfigured(BotError):
+    """An identity token sent to a server without ``SUPPORTBOT_IDENTITY_SECRET``: it cannot be verified."""
+
+    status_code = 422
+    code = "identity_not_configured"
 
 
 class InvalidAgentKey(BotError):
@@ -137,3 +174,17 @@ class MetricsForbidden(BotError):
 
     status_code = 403
     code = "metrics_forbidden"
+
+
+class InvalidIdempotencyKey(BotError):
+    """An ``Idempotency-Key`` header that is empty, longer than 200 characters or not printable ASCII."""
+
+    status_code = 422
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyMismatch(BotError):
+    """An ``Idempotency-Key`` reused on the same conversation with a different request body."""
+
+    status_code = 422
+    code = "idempotency_key_mismatch"

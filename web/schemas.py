@@ -96,12 +96,18 @@ class UserIn(_In):
     id: RequiredText = Field(min_length=1, max_length=256)
     name: Text | None = Field(default=None, max_length=200)
     email: Text | None = Field(default=None, max_length=320)
-    hash: str | None = Field(default=None, max_length=128, description="HMAC-SHA256(secret, id), hex.")
 
 
 class StartConversationIn(_In):
     locale: Text | None = Field(default=None, max_length=35, description="The page's locale, e.g. zh-CN.")
-    user: UserIn | None = None
+    user: UserIn | None = Field(
+        default=None, description="Unverified user details; refused when identity verification is on (send identity_token)."
+    )
+    identity_token: str | None = Field(
+        default=None, max_length=4096,
+        description="HS256 JWT minted by the embedding site's backend with SUPPORTBOT_IDENTITY_SECRET: "
+        "sub (user id), optional email and name, exp.",
+    )
 
 
 class SourceOut(BaseModel):
@@ -348,3 +354,13 @@ class MetricsOut(BaseModel):
     waiting_now: int
     agents_online: int
     unanswered: list[UnansweredOut]
+
+
+class StreamTicketOut(BaseModel):
+    ticket: str = Field(description="Pass as ?ticket= to the matching events route; single use.")
+    expires_in_s: int = Field(description="Seconds until the ticket stops working if unused.")
+
+
+class AgentKeyOut(BaseModel):
+    agent_id: int
+    api_key: str = Field(description="The new key, shown once: only its hash is stored.")

@@ -1,4 +1,4 @@
-"""Conversation tokens, widget identity verification, key comparison, rate limits and the body limit.
+"""Conversation tokens, key comparison, rate limits and the body limit.
 
 Tokens and keys are 256-bit random values stored only as sha256 digests (``handoff.credentials``);
 every comparison of a secret-derived value is constant-time.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import threading
 import time
@@ -30,6 +31,8 @@ MAX_BODY_BYTES = 64 * 1024
 # worth of budget; one token is one visitor.
 IP_BUDGET_FACTOR = 3
 WINDOW_S = 60.0
+# Like Stripe's: any printable ASCII, bounded; a UUID per message is what the widget sends.
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 _SWEEP_EVERY = 1024
 
 
@@ -41,17 +44,6 @@ def new_conversation_token() -> str:
 def token_hash(token: str) -> str:
     """The sha256 hex digest stored in ``conversations.token_hash`` in place of the token."""
     return hash_secret(token)
-
-
-def identity_hash(secret: str, user_id: str) -> str:
-    """HMAC-SHA256(secret, user_id) as lowercase hex: what the embedding site computes server-side."""
-    return hmac.new(secret.encode("utf-8"), user_id.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def identity_matches(secret: str, user_id: str, given: str) -> bool:
-    """True when ``given`` is the user id's HMAC; compared in constant time (bytes, so any input is safe)."""
-    expected = identity_hash(secret, user_id).encode("ascii")
-    return hmac.compare_digest(expected, given.strip().lower().encode("utf-8"))
 
 
 def key_matches(given: str, configured: str) -> bool:

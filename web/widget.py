@@ -8,18 +8,34 @@ before the response is built (``ChatService`` writes in one transaction and retu
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlite_utils import Database
 
 from bot.payload import result_json
 from bot.policy import Action
+from bot.redaction import redact_text
 from bot.turn import TurnContext
 from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
-from handoff import get_conversation, record_feedback
+from config.settings import Settings
+from handoff import (
+    Conversation,
+    KeyAlreadyUsed,
+    KeyClaim,
+    TicketPurpose,
+    find_key,
+    get_conversation,
+    issue_ticket,
+    messages_by_id,
+    record_feedback,
+    request_fingerprint,
+    save_response,
+)
 from handoff import list_messages as stored_messages
-from web.chat import HANDOFF_REASONS, ChatOutcome
+from web.chat import HANDOFF_REASONS, ChatOutcome, ChatService
 from web.deps import (
     BotDep,
     ChatDep,
@@ -33,8 +49,17 @@ from web.deps import (
     limit_asks,
     limit_conversation_starts,
 )
-from web.errors import AlreadyHandedOff, IdentityInvalid, IdentityRequired, MessageTooLong
+from web.errors import (
+    AlreadyHandedOff,
+    IdempotencyKeyMismatch,
+    IdentityNotConfigured,
+    IdentityRequired,
+    InvalidContact,
+    InvalidIdempotencyKey,
+    MessageTooLong,
+)
 from web.events import HEADERS, conversation_loader, conversation_stream
+from web.identity import Identity, check_user_fields, verify_identity_token
 from web.schemas import (
     AskRequest,
     AskResponse,
@@ -50,8 +75,9 @@ from web.schemas import (
     SendMessageOut,
     StartConversationIn,
     StartConversationOut,
+    StreamTicketOut,
 )
-from web.security import identity_matches, new_conversation_token, token_hash
+from web.security import IDEMPOTENCY_KEY, new_conversation_token, token_hash
 from web.telemetry import Telemetry
 from web.views import conversation_out, message_out
 
@@ -91,20 +117,15 @@ def start_conversation(
 ) -> StartConversationOut:
     """Start a conversation: a token for it alone, and the greeting in the locale's language."""
     body = body or StartConversationIn()
-    user = body.user
-    if user is not None and settings.identity_secret:
-        if not user.hash:
-            raise IdentityRequired("identity verification is on: user.hash is required with user.id")
-        if not identity_matches(settings.identity_secret, user.id, user.hash):
-            raise IdentityInvalid("user.hash does not match user.id")
+    identity = _stored_identity(_identity(body, settings, now))
     token = new_conversation_token()
     telemetry.count("supportbot_conversations_total")
     conv, greeting = chat.start(
         db,
         locale=body.locale,
-        user_id=user.id if user else None,
-        user_name=user.name if user else None,
-        user_email=user.email if user else None,
+        user_id=identity.user_id if identity else None,
+        user_name=identity.name if identity else None,
+        user_email=identity.email if identity else None,
         token_hash=token_hash(token),
     )
     out = conversation_out(db, conv, now=now)
@@ -118,7 +139,34 @@ def start_conversation(
     )
 
 
-@router.post(f"{CONVERSATION}/messages", status_code=201, tags=["widget"])
+def _identity(body: StartConversationIn, settings: Settings, now: datetime) -> Identity | None:
+    """Who starts the conversation: the verified token's claims, the unverified ``user`` when
+    verification is off, or nobody (anonymous, unless identity is required)."""
+    user = body.user
+    if not settings.identity_secret:
+        if body.identity_token is not None:
+            raise IdentityNotConfigured("this server verifies no identity tokens: SUPPORTBOT_IDENTITY_SECRET is not set")
+        return Identity(user.id, user.email, user.name) if user else None
+    if body.identity_token is None:
+        if user is not None:
+            raise IdentityRequired("identity verification is on: send identity_token, user fields alone are not trusted")
+        if settings.identity_required:
+            raise IdentityRequired("this server serves signed-in users only: identity_token is required")
+        return None
+    identity = verify_identity_token(settings.identity_secret, body.identity_token, now=now)
+    if user is not None:
+        check_user_fields(identity, user.id, user.email, user.name)
+    return identity
+
+
+def _stored_identity(identity: Identity | None) -> Identity | None:
+    """What is stored of an identity: its free-text fields go through the one redaction function."""
+    if identity is None:
+        return None
+    return Identity(identity.user_id, redact_text(identity.email), redact_text(identity.name))
+
+
+@router.post(f"{CONVERSATION}/messages", status_code=201, response_model=SendMessageOut, tags=["widget"])
 def post_message(
     body: SendMessageIn,
     conv: UserWriteDep,
@@ -127,18 +175,78 @@ def post_message(
     settings: SettingsDep,
     telemetry: TelemetryDep,
     now: NowDep,
-) -> SendMessageOut:
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="1-200 printable ASCII characters, one per message; a retry with the same key "
+            "returns the first result and stores nothing new.",
+        ),
+    ] = None,
+) -> SendMessageOut | JSONResponse:
     """One user message: stored (secrets redacted), then answered, clarified or handed to a person."""
     if len(body.text) > settings.max_message_chars:
         raise MessageTooLong(chat.bot.catalog.render("message_too_long", conv.language))
+    if idempotency_key is None:
+        return _answer(db, chat, telemetry, conv, body.text, now)
+    if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise InvalidIdempotencyKey("Idempotency-Key must be 1-200 printable ASCII characters")
+    # Of the redacted text: the hash of a short secret (a 6-digit code) could be reversed by trying them all.
+    fingerprint = request_fingerprint({"text": redact_text(body.text)})
+    replay = _replay(db, conv.id, idempotency_key, fingerprint, now)
+    if replay is not None:
+        return replay
+
+    try:
+        out = _answer(db, chat, telemetry, conv, body.text, now, KeyClaim(idempotency_key, fingerprint))
+    except KeyAlreadyUsed:
+        # A concurrent retry with the same key won the race; its messages are the ones kept.
+        replay = _replay(db, conv.id, idempotency_key, fingerprint, now)
+        if replay is None:
+            raise
+        return replay
+    payload = out.model_dump(mode="json")
+    save_response(db, conv.id, idempotency_key, payload, now=now)
+    return JSONResponse(payload, status_code=201)
+
+
+def _answer(
+    db: Database,
+    chat: ChatService,
+    telemetry: Telemetry,
+    conv: Conversation,
+    text: str,
+    now: datetime,
+    claim: KeyClaim | None = None,
+) -> SendMessageOut:
     started = time.perf_counter()
-    outcome = chat.handle(db, conv.id, body.text)
+    outcome = chat.handle(db, conv.id, text, claim=claim)
     _count(telemetry, outcome, time.perf_counter() - started)
     return SendMessageOut(
         message=message_out(outcome.user_message),
         replies=[message_out(m) for m in outcome.replies],
         conversation=conversation_out(db, outcome.conversation, now=now),
     )
+
+
+def _replay(db: Database, conversation_id: str, key: str, fingerprint: str, now: datetime) -> JSONResponse | None:
+    """The first result of ``key`` (rebuilt from its stored messages if the process died before saving it)."""
+    stored = find_key(db, conversation_id, key)
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise IdempotencyKeyMismatch("this Idempotency-Key was already used with a different request body")
+    payload = stored.response
+    if payload is None:
+        messages = messages_by_id(db, stored.message_ids)
+        current = get_conversation(db, conversation_id)
+        payload = SendMessageOut(
+            message=message_out(messages[0]),
+            replies=[message_out(m) for m in messages[1:]],
+            conversation=conversation_out(db, current, now=now),
+        ).model_dump(mode="json")
+        save_response(db, conversation_id, key, payload, now=now)
+    return JSONResponse(dict(payload), status_code=stored.status_code)
 
 
 @router.get(f"{CONVERSATION}/messages", tags=["widget"])
@@ -171,6 +279,15 @@ def conversation_events(
     return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
 
 
+@router.post(f"{CONVERSATION}/stream-ticket", tags=["widget"])
+def conversation_stream_ticket(conv: ConversationDep, db: DbDep, settings: SettingsDep, now: NowDep) -> StreamTicketOut:
+    """Trade the token (``Authorization`` header) for a single-use ticket that opens this conversation's
+    event stream as ``?ticket=``, so no long-lived credential is ever put in a URL."""
+    ttl = settings.stream_ticket_ttl_s
+    ticket = issue_ticket(db, TicketPurpose.CONVERSATION, conv.id, ttl_s=ttl, now=now)
+    return StreamTicketOut(ticket=ticket, expires_in_s=ttl)
+
+
 @router.post(f"{CONVERSATION}/handoff", tags=["widget"])
 def request_handoff(conv: UserWriteDep, db: DbDep, chat: ChatDep, telemetry: TelemetryDep, now: NowDep) -> HandoffOut:
     """The "talk to an agent" button: queue the conversation for a person at normal priority."""
@@ -191,7 +308,7 @@ def give_feedback(body: FeedbackIn, conv: UserWriteDep, db: DbDep, chat: ChatDep
     """A helpful yes/no on a bot answer (``message_id`` + ``helpful``) or a 1-5 rating after resolve."""
     record_feedback(
         db, conv.id, message_id=body.message_id, helpful=body.helpful, rating=body.rating,
-        comment=body.comment, now=now,
+        comment=redact_text(body.comment), now=now,
     )
     key = "csat_thanks" if body.rating is not None else "helpful_thanks"
     return FeedbackOut(ok=True, message=chat.bot.catalog.render(key, conv.language))
@@ -199,7 +316,11 @@ def give_feedback(body: FeedbackIn, conv: UserWriteDep, db: DbDep, chat: ChatDep
 
 @router.post(f"{CONVERSATION}/contact", tags=["widget"])
 def leave_contact(body: ContactIn, conv: UserWriteDep, db: DbDep, chat: ChatDep, now: NowDep) -> ContactOut:
-    """An email address for a reply when no agent is online; confirmed in the user's language."""
+    """An email address for a reply when no agent is online; confirmed in the user's language.
+
+    An address with a secret in it is refused (``invalid_contact``), so it is never stored."""
+    if redact_text(body.contact) != body.contact:
+        raise InvalidContact(chat.bot.catalog.render("contact_invalid", conv.language))
     current, message = chat.leave_contact(db, conv.id, body.contact)
     return ContactOut(ok=True, message=message_out(message), conversation=conversation_out(db, current, now=now))
 

@@ -8,6 +8,7 @@ files in ``data/``, read on first use.
 """
 
 from collections.abc import Callable, Iterator
+from typing import overload
 
 from bot.redaction.api_secrets import find_api_secrets
 from bot.redaction.cards import find_card_numbers
@@ -18,7 +19,7 @@ from bot.redaction.placeholders import localise, placeholder, token
 from bot.redaction.seed_phrase import find_seed_phrases
 from bot.redaction.spans import Redaction, SecretKind, Span
 
-__all__ = ["Redaction", "SecretKind", "Span", "localise", "placeholder", "redact", "token"]
+__all__ = ["Redaction", "SecretKind", "Span", "localise", "placeholder", "redact", "redact_text", "token"]
 
 # Earlier detectors win where two find overlapping spans.
 _DETECTORS: tuple[Callable[[str], Iterator[Span]], ...] = (
@@ -52,3 +53,13 @@ def redact(text: str) -> Redaction:
             kinds.append(span.kind)
     parts.append(text[cursor:])
     return Redaction(text="".join(parts), kinds=tuple(kinds), spans=tuple(spans))
+
+
+@overload
+def redact_text(text: str) -> str: ...
+@overload
+def redact_text(text: None) -> None: ...
+def redact_text(text: str | None) -> str | None:
+    """The one function every stored free-text field goes through (names, e-mails, comments, contact
+    addresses, agent replies): ``redact(text).text``, with ``None`` kept as ``None``."""
+    return None if text is None else redact(text).text

@@ -5,7 +5,8 @@
  *           data-locale="zh-CN" data-title="Help" data-position="right"
  *           data-api="https://support.example.com"></script>
  *
- * Optional identity attributes: data-user-id, data-user-name, data-user-email, data-user-hash.
+ * Signed-in users: data-identity-token, an HS256 JWT (sub, email, name, exp) the site's backend mints
+ * with SUPPORTBOT_IDENTITY_SECRET. Without verification: data-user-id, data-user-name, data-user-email.
  * No framework; every UI string comes from GET /api/v1/i18n/{lang} (English below is only the
  * fallback when that request fails). Message text is only ever set with textContent.
  */
@@ -217,8 +218,8 @@
   function ApiError(status, code, message, retryAfter) {
     this.status = status; this.code = code; this.message = message; this.retryAfter = retryAfter;
   }
-  function api(method, path, body, auth) {
-    var headers = { Accept: "application/json" };
+  function api(method, path, body, auth, extra) {
+    var headers = Object.assign({ Accept: "application/json" }, extra || {});
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth !== false && session) headers.Authorization = "Bearer " + session.token;
     return fetch(API + path, {
@@ -453,13 +454,14 @@
     return starting;
   }
   function userBody() {
+    var body = { locale: LOCALE };
+    // The token alone says who the user is; the server stores only its verified claims.
+    if (ds.identityToken) { body.identity_token = ds.identityToken; return body; }
     var user = {};
     if (ds.userId) user.id = ds.userId;
     if (ds.userName) user.name = ds.userName;
     if (ds.userEmail) user.email = ds.userEmail;
-    if (ds.userHash) user.hash = ds.userHash;
-    var body = { locale: LOCALE };
-    if (Object.keys(user).length) body.user = user;
+    if (user.id) body.user = user;
     return body;
   }
   function start() {
@@ -685,7 +687,18 @@
     if (on && !node) { ui.log.appendChild(el("li", { class: "sb-typing", "aria-hidden": "true" }, [el("span"), el("span"), el("span")])); scrollDown(); }
     if (!on && node) node.remove();
   }
-  function send(text, retried) {
+  // One key per message, reused by its retries: the server stores a retried message once.
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    return Array.prototype.map.call(b, function (x, i) {
+      return ([4, 6, 8, 10].indexOf(i) >= 0 ? "-" : "") + (x + 256).toString(16).slice(1);
+    }).join("");
+  }
+  function send(text, retried, key) {
+    key = key || newKey();
     var pending = el("li", { class: "sb-msg sb-user sb-pending" }, [
       tl("span", "ui.widget.you", null, { class: "sb-who" }), el("div", { class: "sb-bubble", dir: "auto", text: text })
     ]);
@@ -694,7 +707,7 @@
     ui.alert.hidden = true;
     return ensureConversation().then(function () {
       if (!session) throw new ApiError(0, "no_session", "no conversation");
-      return api("POST", path("/messages"), { text: text });
+      return api("POST", path("/messages"), { text: text }, true, { "Idempotency-Key": key });
     }).then(function (data) {
       pending.remove();
       typing(false);
@@ -705,7 +718,12 @@
       typing(false);
       if (!retried && (isBadToken(err) || (err instanceof ApiError && err.status === 409))) {
         forget();
-        return send(text, true);
+        return send(text, true);  // a new conversation: a new key
+      }
+      if (!retried && !(err instanceof ApiError)) {
+        // The response was lost (network, not an HTTP error): retry once with the same key, so a
+        // message the server did store is not stored twice.
+        return new Promise(function (ok) { setTimeout(ok, 1000); }).then(function () { return send(text, true, key); });
       }
       if (!ui.input.value) { ui.input.value = text; autosize(); }
       showError(err);
