@@ -89,6 +89,10 @@ def create_app(
                 max_batch=settings.encode_max_batch,
             )
         built = bot or build_bot(settings, embedder=batcher)
+        if bot is None:
+            from bot.language import warm_up
+
+            warm_up(built.language_backend)  # the detector's models now, not on the first message
         state = AppState(
             settings=settings,
             bot=built,
