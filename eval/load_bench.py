@@ -27,6 +27,9 @@ MESSAGES_PER_CONVERSATION = 6
 LOAD_RATE_LIMIT = 10_000_000
 STARTUP_TIMEOUT_S = 900.0
 PRIME_REQUESTS = 8
+# A worker loading the model on a busy machine can miss uvicorn's 5 s ping; it would be killed and
+# restarted forever.
+HEALTHCHECK_S = 120
 
 
 @dataclass
@@ -166,7 +169,7 @@ class Server:
                        stdout=subprocess.DEVNULL)
         command = [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
                    "--port", str(self.port), "--workers", str(self.workers), "--log-level", "info",
-                   "--no-access-log"]
+                   "--no-access-log", "--timeout-worker-healthcheck", str(HEALTHCHECK_S)]
         with self.log.open("wb") as out:
             self._proc = subprocess.Popen(command, cwd=self.folder, stdout=out, stderr=subprocess.STDOUT)
         self._wait_ready()

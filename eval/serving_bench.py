@@ -15,6 +15,7 @@ import gc
 import json
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -159,6 +160,7 @@ def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], No
         figures, bot = turn_latency(settings, backend, texts, data_dirs[backend], say)
         payload["latency"].append(figures)
         say(f"turn latency [{backend}]: {json.dumps(figures)}")
+        write_bench(payload, options.reports)
         if base is None:
             base = kb_vectors(bot)
         del bot
@@ -179,11 +181,15 @@ def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], No
             server_settings = {"embedding_backend": backend, "embedding_model": settings.embedding_model}
             if backend != "torch":
                 server_settings["embedding_threads"] = max(1, _cores() // workers)
-            summary = run_load(data_dirs[backend], work, load_texts, server_settings, workers=workers,
-                               users=options.users, duration_s=options.duration_s, warmup_s=options.warmup_s)
+            try:
+                summary = run_load(data_dirs[backend], work, load_texts, server_settings, workers=workers,
+                                   users=options.users, duration_s=options.duration_s, warmup_s=options.warmup_s)
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+                summary = {"workers": workers, "users": options.users, "failed": str(exc)}
             summary["backend"] = backend
             payload["load"].append(summary)
             say(f"load [{backend}, {workers} worker(s)]: {json.dumps(summary)}")
+            write_bench(payload, options.reports)  # a partial report survives a later failure
     if options.sizes and base is not None:
         payload["scale"] = run_scale(base[0], base[1], options.sizes, progress=say)
     payload["seconds"] = round(time.perf_counter() - began, 1)
@@ -211,7 +217,8 @@ def bench_markdown(payload: dict[str, Any]) -> str:
         "",
         f"- Machine: {machine_line(payload['machine'])}; {platform.platform()}",
         f"- Command: `{payload['command']}`",
-        f"- Started: {payload.get('started_at', '–')}; runtime {payload.get('seconds', 0) / 60:.1f} min",
+        f"- Started: {payload.get('started_at', '–')}; runtime "
+        + (f"{payload['seconds'] / 60:.1f} min" if "seconds" in payload else "(partial report: the run is not over)"),
         "",
         "## 1. Turn latency vs a bare single-query encode (same backend, same run, interleaved)",
         "",
@@ -235,6 +242,9 @@ def bench_markdown(payload: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in payload["load"]:
+        if "failed" in r:
+            lines.append(f"| {r['backend']} | {r['workers']} | {r['users']} | failed: {r['failed']} |")
+            continue
         rss = r.get("rss_after_load", {})
         lines.append(
             f"| {r['backend']} | {r['workers']} | {r['users']} | {r['seconds']} | {r['turns_per_s']} "
