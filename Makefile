@@ -11,12 +11,13 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup install model index browser run test test-fast eval lint check-kb clean
+.PHONY: help setup install model onnx index browser run test test-fast eval bench lint check-kb clean
 
 help:
 	@echo "make run    set up, then serve the demo help center, widget and agent console on http://$(HOST):$(PORT)"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make eval   run the benchmark suite and write eval/reports/<date>/"
+	@echo "make bench  serving benchmark (latency, HTTP load, memory, index scale) to eval/reports/<date>/bench.md"
 	@echo "make lint   ruff, and mypy --strict on the core packages"
 
 $(PY):
@@ -36,8 +37,12 @@ $(MODEL_DIR)/modules.json: $(STAMP)
 
 model: $(MODEL_DIR)/modules.json
 
+# The ONNX Runtime backends' export of the model folder; a no-op while export.json matches the folder.
+onnx: model
+	$(PY) -m retrieval export-onnx --model $(MODEL_DIR)
+
 # Loads the saved index and rebuilds it only when the knowledge base or the model changed.
-index: model
+index: model onnx
 	$(PY) -m retrieval build-index
 
 # Debian's Chromium for the browser tests (Playwright drives it; nothing downloads a browser).
@@ -59,6 +64,9 @@ test-fast: setup
 
 eval: setup
 	$(PY) -m eval run
+
+bench: setup
+	$(PY) -m eval bench $(BENCH_ARGS)
 
 check-kb: install
 	$(PY) -m retrieval check-kb

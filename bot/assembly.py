@@ -12,7 +12,8 @@ from bot.messages import load_catalog
 from bot.policy import Thresholds
 from bot.turn import Bot
 from config.settings import PROJECT_ROOT, Settings
-from retrieval import Embedder, Retriever, SentenceTransformerEmbedder, load_retriever
+from retrieval import Embedder, Retriever, load_retriever
+from retrieval.embedder import make_embedder
 
 log = logging.getLogger(__name__)
 QUESTION_SET = PROJECT_ROOT / "eval" / "data"
@@ -67,9 +68,16 @@ def load_calibration(retriever: Retriever, folder: Path | None, *, top_k: int, r
     return cal
 
 
+def load_embedder(settings: Settings) -> Embedder:
+    """The model on ``settings.embedding_backend``; the ONNX backends import no torch."""
+    return make_embedder(
+        settings.embedding_model, settings.embedding_backend, threads=settings.embedding_threads or None
+    )
+
+
 def build_bot(settings: Settings, *, embedder: Embedder | None = None) -> Bot:
-    """Everything a turn needs, loaded once."""
-    emb = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+    """Everything a turn needs, loaded once (the model from :func:`load_embedder` unless given)."""
+    emb = embedder or load_embedder(settings)
     retriever = load_retriever(settings.kb_path, emb, settings.index_dir)
     return Bot(
         retriever=retriever,

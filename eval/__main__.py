@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|escalation|langid|bot|redaction|run``: benchmarks with a table on stdout,
+"""``python -m eval retrieval|escalation|langid|bot|redaction|run|bench``: benchmarks with a table on stdout,
 progress bars on stderr and, with ``--json PATH``, the JSON report."""
 
 from __future__ import annotations
@@ -115,6 +115,42 @@ def _cmd_run(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, A
     return run_suite(_harness(args, embedder), options)
 
 
+def _csv(kind: type, allowed: tuple[str, ...] | None = None) -> Callable[[str], tuple[Any, ...]]:
+    def parse(value: str) -> tuple[Any, ...]:
+        try:
+            items = tuple(kind(v.strip()) for v in value.split(",") if v.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a comma-separated list of {kind.__name__}: {value!r}") from None
+        bad = [v for v in items if allowed is not None and v not in allowed]
+        if bad:
+            raise argparse.ArgumentTypeError(f"unknown {', '.join(map(str, bad))}; choose from {', '.join(allowed or ())}")
+        return items
+
+    return parse
+
+
+def _cmd_bench(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, Any]:
+    from config.settings import Settings
+    from eval.serving_bench import BenchOptions, run_bench, write_bench
+
+    options = BenchOptions(
+        backends=args.backends,
+        server_backends=args.server_backends,
+        turns=args.turns,
+        users=args.users,
+        workers=args.workers,
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        sizes=args.sizes,
+        reports=Path(args.reports),
+        work=Path(args.work) if args.work else None,
+        command=" ".join(["python -m eval", *args.argv]),
+    )
+    payload = run_bench(Settings(), options)
+    payload["markdown"] = str(write_bench(payload, options.reports))
+    return payload
+
+
 def build_parser() -> argparse.ArgumentParser:
     from eval.harness import DEFAULT_CACHE_ROOT
 
@@ -187,6 +223,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--langid-limit", type=_positive, default=None, metavar="N", help="sample the langid file")
     p.add_argument("--reports", default=None, help="report root (default: eval/reports)")
     p.set_defaults(func=_cmd_run)
+
+    from eval.serving_bench import REPORTS
+    from retrieval.embedder import BACKENDS
+
+    p = sub.add_parser("bench", help="serving: turn latency, HTTP load, memory, index scale; eval/reports/<date>/bench.*")
+    p.add_argument("--backends", type=_csv(str, BACKENDS), default=BACKENDS, help="turn-latency backends (default: all)")
+    p.add_argument(
+        "--server-backends", type=_csv(str, BACKENDS), default=("onnx-int8",),
+        help="backends the HTTP load runs on (default: onnx-int8; '' for no load test)",
+    )
+    p.add_argument("--turns", type=_positive, default=200, help="questions timed per backend (default 200)")
+    p.add_argument("--users", type=_positive, default=50, help="simulated widget users (default 50)")
+    p.add_argument("--workers", type=_csv(int), default=(1, 2), help="uvicorn worker counts (default 1,2)")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds of counted load per run (default 60)")
+    p.add_argument("--warmup", type=float, default=5.0, help="seconds of load before counting (default 5)")
+    p.add_argument(
+        "--sizes", type=_csv(int), default=(1_000, 10_000, 100_000),
+        help="synthetic article counts for the index scale part ('' to skip)",
+    )
+    p.add_argument("--reports", default=str(REPORTS), help="report root (default: eval/reports)")
+    p.add_argument("--work", default=None, help="scratch folder (default: <data dir>/bench)")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 
@@ -200,6 +258,9 @@ def main(argv: list[str] | None = None, *, embedder: Embedder | None = None) -> 
     except (EvalError, RetrievalError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.command == "bench":
+        print(Path(report["markdown"]).read_text(encoding="utf-8"))
+        return 0
     if args.command == "run":
         _write_json(args.json, report)
         return 0

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.assembly import build_bot
+from bot.assembly import build_bot, load_embedder
 from bot.turn import Bot
 from config.settings import PROJECT_ROOT, Settings
 from eval.embedding_cache import CachedEmbedder
-from retrieval import Embedder, Retriever, SentenceTransformerEmbedder, load_retriever
+from retrieval import Embedder, Retriever, load_retriever
 
 DEFAULT_CACHE_ROOT = PROJECT_ROOT / "var" / "eval-cache"
 
@@ -29,7 +29,8 @@ class Harness:
         cache_root: Path = DEFAULT_CACHE_ROOT,
     ) -> None:
         self.settings = settings
-        inner = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        # The model on the configured backend: SUPPORTBOT_EMBEDDING_BACKEND=onnx-int8 measures that backend.
+        inner = embedder or load_embedder(settings)
         self.embedder = inner if isinstance(inner, CachedEmbedder) else CachedEmbedder(inner)
         self.cache_root = Path(cache_root)
         self._retrievers: dict[Path, Retriever] = {}

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from config.settings import Settings
+from retrieval.embedder import BACKENDS
 from retrieval.errors import RetrievalError
 
 
@@ -42,11 +43,11 @@ def _cmd_export_onnx(args: argparse.Namespace) -> int:
 
 
 def _cmd_build_index(args: argparse.Namespace) -> int:
-    from retrieval.embedder import SentenceTransformerEmbedder
+    from retrieval.embedder import make_embedder
     from retrieval.retriever import load_retriever
 
     index_dir = Path(args.out) if args.out else Settings().index_dir
-    embedder = SentenceTransformerEmbedder(args.model)
+    embedder = make_embedder(args.model, args.backend)
     retriever = load_retriever(args.kb, embedder, index_dir, on_rebuild=lambda why: print(f"rebuilding: {why}"))
     print(f"index at {index_dir}: {len(retriever.index.passages)} passages, {len(retriever.articles)} articles")
     return 0
@@ -107,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kb", default=str(settings.kb_path), help="kb_articles folder or JSONL file")
     p.add_argument("--out", default=None, help="index folder (default: <data dir>/index)")
     p.add_argument("--model", default=settings.embedding_model, help="sentence-transformers model name or path")
+    p.add_argument(
+        "--backend", default=settings.embedding_backend, choices=BACKENDS, help="the backend whose vectors to index"
+    )
     p.set_defaults(func=_cmd_build_index)
     p = sub.add_parser(
         "adapt", help="fine-tune the embedding model on the knowledge base (cached); prints its folder"

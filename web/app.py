@@ -64,7 +64,8 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the model, index and database are opened in the lifespan, once.
 
-    :param embedder: reuse a loaded model (tests share one per session).
+    :param embedder: reuse a loaded model (tests share one per session); it is served through a
+        ``MicroBatcher`` like the model the settings name.
     :param bot: reuse a fully built bot; ``embedder`` is then ignored.
     :param clock: returns the aware "now" used for every stored time, SLA and wait (tests move it).
     :param streams: SSE poll, keep-alive and lifetime settings.
@@ -75,13 +76,26 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
-        from bot.assembly import build_bot
+        from bot.assembly import build_bot, load_embedder
         from handoff import open_db
+        from retrieval.batching import MicroBatcher
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         open_db(settings.db_path).close()  # WAL and migrations, once, before any request
-        built = bot or build_bot(settings, embedder=embedder)
-        yield AppState(
+        batcher = None
+        if bot is None:
+            # Requests run on the threadpool; their encodes meet in one batch on the batcher's thread.
+            batcher = MicroBatcher(
+                embedder or load_embedder(settings),
+                window_s=settings.encode_batch_window_ms / 1000,
+                max_batch=settings.encode_max_batch,
+            )
+        built = bot or build_bot(settings, embedder=batcher)
+        if bot is None:
+            from bot.language import warm_up
+
+            warm_up(built.language_backend)  # the detector's models now, not on the first message
+        state = AppState(
             settings=settings,
             bot=built,
             chat=ChatService(built, any_language_after_s=settings.any_language_after_s, clock=clock),
@@ -90,6 +104,11 @@ def create_app(
             clock=clock,
             streams=streams or StreamTiming(),
         )
+        try:
+            yield state
+        finally:
+            if batcher is not None:
+                batcher.close()
 
     app = FastAPI(title="supportbot", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
