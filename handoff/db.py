@@ -6,6 +6,7 @@ must ``close()`` it (FastAPI's ``get_db`` dependency does so in ``finally``).
 
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,27 +39,32 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
         # a message the API has acknowledged survives a power cut, not just a process restart. NORMAL
         # is far faster in WAL mode but may lose the last commits on power loss.
         db.execute("PRAGMA synchronous = FULL")
-        # enable_wal() is a no-op once the file is in WAL mode (the mode persists in the file).
-        db.enable_wal()
+        # enable_wal() is a no-op once the file is in WAL mode (the mode persists in the file). On a
+        # brand-new file several connections switching at once get "database is locked" at once:
+        # SQLite does not call the busy handler for a journal-mode change, so wait here instead.
+        _until_unlocked(db.enable_wal)
         if migrate:
-            _apply_migrations(db)
+            _until_unlocked(lambda: migrations.apply(db))
     except BaseException:
         db.close()
         raise
     return db
 
 
-def _apply_migrations(db: Database) -> None:
+def _until_unlocked(step: Callable[[], object]) -> None:
+    """Run ``step``, retrying for up to the busy timeout while another connection holds the lock.
+
+    Several connections opening one new file at once (server and CLI starting together): the WAL
+    switch and sqlite-utils' migrations (which read the schema before they write) fail at once with
+    "database is locked" or "already exists" instead of waiting. The winner commits the whole
+    migration; a new pass then finds nothing pending and writes nothing.
+    """
     deadline = time.monotonic() + BUSY_TIMEOUT_S
     while True:
         try:
-            migrations.apply(db)
+            step()
             return
         except sqlite3.OperationalError:
-            # Several connections migrating one new file at once (server and CLI starting together):
-            # sqlite-utils reads the schema before it writes, so the losers of the write lock get
-            # "database is locked" or "already exists" at once instead of waiting. The winner commits
-            # the whole migration; a new pass then finds nothing pending and writes nothing.
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
