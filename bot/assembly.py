@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.confidence import FALLBACK, Calibrator, Features, features, fit
 from bot.intents import IntentClassifier
 from bot.messages import load_catalog
 from bot.policy import Thresholds
+from bot.question_set import fit_half, load_question_rows, rows_digest
 from bot.turn import Bot
 from config.settings import PROJECT_ROOT, Settings
 from retrieval import Embedder, Retriever, load_retriever
@@ -28,41 +29,54 @@ def thresholds(settings: Settings) -> Thresholds:
     )
 
 
-def load_question_rows(folder: Path = QUESTION_SET) -> list[dict[str, str]]:
-    """The project's own labelled questions (``eval/data/questions_<lang>.tsv``)."""
-    rows: list[dict[str, str]] = []
-    for path in sorted(folder.glob("questions_*.tsv")):
-        with path.open(encoding="utf-8", newline="") as f:
-            rows += list(csv.DictReader(f, delimiter="\t"))
-    return rows
+def calibration_rows(folder: Path = QUESTION_SET) -> list[dict[str, str]]:
+    """The rows the calibration may be fitted on: answerable questions of the question set's
+    ``fit`` half. The ``report`` half is never seen by any fit (its figures are the published ones)."""
+    return [
+        r for r in fit_half(load_question_rows(folder))
+        if r.get("kind") == "in_scope" and r.get("gold_slug") not in (None, "", "NONE")
+    ]
 
 
-def fit_calibration(retriever: Retriever, rows: list[dict[str, str]], top_k: int) -> Calibrator:
-    """Fit confidence on answerable questions: was the best article the gold one?"""
-    answerable = [r for r in rows if r.get("kind") == "in_scope" and r.get("gold_slug") not in (None, "", "NONE")]
-    if not answerable:
+def fit_calibration(retriever: Retriever, rows: Sequence[dict[str, str]], top_k: int) -> Calibrator:
+    """Fit confidence on ``rows`` (see :func:`calibration_rows`): was the best article the gold one?"""
+    if not rows:
         return FALLBACK
-    vectors = retriever.embedder.encode_queries([r["text"] for r in answerable])
+    vectors = retriever.embedder.encode_queries([r["text"] for r in rows])
     feats: list[Features] = []
     correct: list[bool] = []
-    for row, vec in zip(answerable, vectors, strict=True):
+    for row, vec in zip(rows, vectors, strict=True):
         hits = retriever.search_vector(vec, lang=row["lang"], k=top_k)
         if not hits:
             continue
         feats.append(features([h.score for h in hits], hits[0].lang, row["lang"]))
         correct.append(hits[0].slug == row["gold_slug"])
     m = retriever.index.manifest
-    return fit(feats, correct, model=m.model, kb_sha256=m.kb_sha256)
+    return fit(feats, correct, model=m.model, kb_sha256=m.kb_sha256, rows_sha256=rows_digest(rows))
 
 
-def load_calibration(retriever: Retriever, folder: Path | None, *, top_k: int, refit: bool = False) -> Calibrator:
-    """The calibration saved beside the index when it matches; otherwise fit it and save it."""
+def load_calibration(
+    retriever: Retriever,
+    folder: Path | None,
+    *,
+    top_k: int,
+    refit: bool = False,
+    questions: Path = QUESTION_SET,
+) -> Calibrator:
+    """The calibration saved beside the index when it was fitted with this model, knowledge base
+    and fit half; otherwise fit it and save it."""
     m = retriever.index.manifest
+    rows = calibration_rows(questions)
     if folder is not None and not refit:
         saved = Calibrator.load(folder)
-        if saved and saved.model == m.model and saved.kb_sha256 == m.kb_sha256:
+        if (
+            saved
+            and saved.model == m.model
+            and saved.kb_sha256 == m.kb_sha256
+            and saved.rows_sha256 == rows_digest(rows)
+        ):
             return saved
-    cal = fit_calibration(retriever, load_question_rows(), top_k)
+    cal = fit_calibration(retriever, rows, top_k)
     if folder is not None and cal is not FALLBACK:
         cal.save(folder)
     return cal

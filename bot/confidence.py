@@ -1,8 +1,8 @@
 """Calibrated confidence: the probability that the best article is the right one.
 
 A logistic regression over three features of a retrieval result (top score, margin to the second
-article, whether the article is in the user's language), fitted on the project's own question
-set (``eval/data``) and saved beside the index as ``calibration.json``.
+article, whether the article is in the user's language), fitted on the ``fit`` half of the
+project's own question set (``eval/data``, see ``bot.question_set``) and saved beside the index as ``calibration.json``.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ class Calibrator:
     kb_sha256: str = ""
     ece: float | None = None
     n: int = 0
+    # sha256 of the question rows fitted on (``bot.question_set.rows_digest``): a saved calibration
+    # fitted on other rows (another half, an older question set) is refitted.
+    rows_sha256: str = ""
 
     def probability(self, f: Features) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, f.vector(), strict=True))
@@ -54,7 +57,7 @@ class Calibrator:
         folder.mkdir(parents=True, exist_ok=True)
         data = {
             "weights": list(self.weights), "bias": self.bias, "model": self.model,
-            "kb_sha256": self.kb_sha256, "ece": self.ece, "n": self.n,
+            "kb_sha256": self.kb_sha256, "ece": self.ece, "n": self.n, "rows_sha256": self.rows_sha256,
             "features": ["top_score", "margin", "lang_match"],
         }
         (folder / CALIBRATION_FILE).write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -66,7 +69,7 @@ class Calibrator:
             return None
         d = json.loads(path.read_text(encoding="utf-8"))
         return cls(tuple(d["weights"]), float(d["bias"]), d.get("model", ""), d.get("kb_sha256", ""),
-                   d.get("ece"), int(d.get("n", 0)))
+                   d.get("ece"), int(d.get("n", 0)), d.get("rows_sha256", ""))
 
 
 # Used only until a calibration is fitted (no question set for this knowledge base): a cautious
@@ -108,14 +111,16 @@ def _predict(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit(rows: Sequence[Features], correct: Sequence[bool], *, model: str = "", kb_sha256: str = "") -> Calibrator:
+def fit(
+    rows: Sequence[Features], correct: Sequence[bool], *, model: str = "", kb_sha256: str = "", rows_sha256: str = ""
+) -> Calibrator:
     """Fit the logistic regression; the reported ECE is from 5-fold cross-validation."""
     from sklearn.model_selection import StratifiedKFold
 
     x = np.array([r.vector() for r in rows], dtype=float)
     y = np.array(correct, dtype=int)
     if len(set(y.tolist())) < 2:
-        return Calibrator(FALLBACK.weights, FALLBACK.bias, model, kb_sha256, None, len(y))
+        return Calibrator(FALLBACK.weights, FALLBACK.bias, model, kb_sha256, None, len(y), rows_sha256)
     folds = min(5, int(min(y.sum(), len(y) - y.sum())))
     held_out = np.zeros(len(y))
     if folds >= 2:
@@ -124,4 +129,4 @@ def fit(rows: Sequence[Features], correct: Sequence[bool], *, model: str = "", k
             held_out[test] = _predict(w, b, x[test])
     w, b = _fit_raw(x, y)
     ece = expected_calibration_error(held_out.tolist(), y.astype(bool).tolist()) if folds >= 2 else None
-    return Calibrator(tuple(float(v) for v in w), b, model, kb_sha256, ece, len(y))
+    return Calibrator(tuple(float(v) for v in w), b, model, kb_sha256, ece, len(y), rows_sha256)

@@ -40,10 +40,12 @@ def _harness(args: argparse.Namespace, embedder: Embedder | None) -> Harness:
     return Harness(Settings(), embedder, Path(args.cache_dir))
 
 
-def _load(loader: Callable[[str], list[Query]], paths: list[str], limit: int | None) -> list[Query]:
-    from eval.datasets import sample_evenly
+def _load(
+    loader: Callable[[str], list[Query]], paths: list[str], limit: int | None, split: str = "all"
+) -> list[Query]:
+    from eval.datasets import sample_evenly, select_split
 
-    return [q for p in paths for q in sample_evenly(loader(p), limit)]
+    return [q for p in paths for q in sample_evenly(select_split(loader(p), split), limit)]
 
 
 def _cmd_retrieval(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, Any]:
@@ -70,9 +72,9 @@ def _cmd_bot(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, A
     from eval.bot_bench import run_bot
     from eval.datasets import load_bot_queries
 
-    queries = _load(load_bot_queries, args.queries, args.limit)
+    queries = _load(load_bot_queries, args.queries, args.limit, args.split)
     bot = _harness(args, embedder).bot(args.kb)
-    meta = {"kb": args.kb, "queries": args.queries, "limit": args.limit}
+    meta = {"kb": args.kb, "queries": args.queries, "limit": args.limit, "split": args.split}
     report, _ = run_bot(bot, queries, progress=args.progress, meta=meta)
     return report
 
@@ -201,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="TSV",
         help="qid, lang, text, gold_slug, escalate, kind",
+    )
+    p.add_argument(
+        "--split",
+        choices=("fit", "report", "all"),
+        default="all",
+        help="half of each file (bot.question_set): report for published figures (default all)",
     )
     p.set_defaults(func=_cmd_bot)
 

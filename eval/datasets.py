@@ -26,13 +26,14 @@ from ``report``.
 from __future__ import annotations
 
 import csv
-import hashlib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar, get_args
+from typing import TypeVar
 
+from bot.question_set import SPLITS, Split, assign_halves
+from bot.question_set import normalise_text as normalise_text  # re-exported
+from bot.question_set import split_digest as split_digest  # re-exported
 from eval.errors import DatasetError
 
 T = TypeVar("T")
@@ -41,8 +42,6 @@ NONE = "NONE"
 GOLD_COLUMNS = ("gold_article_id", "gold_slug")
 KINDS = ("in_scope", "security", "human_request", "out_of_scope", "smalltalk", "vague")
 NO_ARTICLE_KINDS = ("smalltalk", "vague")  # gold NONE and escalate 0, checked on read
-Split = Literal["fit", "report"]
-SPLITS: tuple[Split, ...] = get_args(Split)
 QUESTION_SET = Path(__file__).resolve().parent / "data"
 
 
@@ -160,31 +159,11 @@ def sample_evenly(rows: Sequence[T], limit: int | None) -> list[T]:
     return [rows[i * len(rows) // limit] for i in range(limit)]
 
 
-def normalise_text(text: str) -> str:
-    """The form of a message that the split hashes: NFKC, case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def split_digest(text: str) -> bytes:
-    """sha256 of the normalised text: the order the split uses inside a (language, kind) group."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).digest()
-
-
 def assign_splits(rows: Sequence[Query]) -> list[Split]:
-    """The half of each row, in the order given (stratified by language and kind; see the module doc)."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i, q in enumerate(rows):
-        groups.setdefault((q.lang, q.kind or ""), []).append(i)
-    digests = [split_digest(q.text) for q in rows]
-    splits: list[Split] = ["fit"] * len(rows)
-    for members in groups.values():
-        ranked = sorted(members, key=lambda i: (digests[i], rows[i].qid))
-        for rank, i in enumerate(ranked):
-            if rank == len(ranked) - 1 and rank % 2 == 0:
-                splits[i] = "fit" if digests[i][0] < 128 else "report"
-            else:
-                splits[i] = SPLITS[rank % 2]
-    return splits
+    """The half of each row, in the order given (stratified by language and kind; see the module
+    doc). The algorithm lives in ``bot.question_set`` so that the bot's calibration fit and the
+    benchmarks use the same halves."""
+    return assign_halves([(q.lang, q.kind or "", q.text, q.qid) for q in rows])
 
 
 def select_split(rows: Sequence[Query], split: str) -> list[Query]:

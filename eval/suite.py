@@ -26,6 +26,7 @@ from eval.datasets import (
     load_retrieval_queries,
     question_set_files,
     sample_evenly,
+    select_split,
 )
 from eval.escalation_bench import run_escalation
 from eval.harness import Harness
@@ -157,15 +158,16 @@ def run_suite(harness: Harness, options: SuiteOptions) -> dict[str, Any]:
     }
     kb = options.kb or Path(harness.settings.kb_path)
     files = question_set_files()
-    questions = [q for f in files for q in sample_evenly(load_bot_queries(f), options.limit)]
-    meta = {"kb": str(kb), "queries": [str(f) for f in files], "limit": options.limit}
+    # Only the report half: the calibration is fitted on the fit half (bot.question_set).
+    questions = [q for f in files for q in sample_evenly(select_split(load_bot_queries(f), "report"), options.limit)]
+    meta = {"kb": str(kb), "queries": [str(f) for f in files], "limit": options.limit, "split": "report"}
 
     _say(f"== bot crypto_questions: {len(questions)} messages")
     bot = harness.bot(kb)
     cv_ece = "–" if bot.calibrator.ece is None else f"{bot.calibrator.ece:.3f}"
     note = (
-        "The confidence calibration is fitted on these same in_scope rows, so this ECE is in-sample; "
-        f"the 5-fold cross-validated ECE of the fit is {cv_ece}."
+        "The report half of the question set; the confidence calibration is fitted on the fit half "
+        f"only (5-fold cross-validated ECE of that fit: {cv_ece})."
     )
     report, records = run_bot(bot, questions, progress=options.progress, meta={**meta, "note": note})
     results["bot"]["crypto_questions"] = report
