@@ -4,9 +4,11 @@ This is the only place that creates SQLite connections. Callers own the returned
 must ``close()`` it (FastAPI's ``get_db`` dependency does so in ``finally``).
 """
 
+import contextlib
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,44 @@ from sqlite_utils import Database
 from handoff.schema import migrations
 
 BUSY_TIMEOUT_S = 5.0
+# How long a write transaction waits for the others of its own process before giving up (503).
+WRITE_QUEUE_TIMEOUT_S = 30.0
+
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: str) -> threading.RLock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(path, threading.RLock())
+
+
+class _Database(Database):
+    """A ``Database`` whose outermost ``atomic()`` first queues behind the process's other writers.
+
+    SQLite's busy handler polls with growing sleeps and no order, so under many concurrent writers in
+    one process some wait past the busy timeout while others get through repeatedly. Queueing the
+    process's write transactions on one lock per file leaves SQLite's busy timeout only for writers
+    of other processes (the CLI, other workers), where it belongs.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        super().__init__(conn, execute_plugins=False)
+        self._write_lock = _write_lock(path)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # a savepoint inside a transaction this thread already queued for
+            with super().atomic():
+                yield self
+            return
+        if not self._write_lock.acquire(timeout=WRITE_QUEUE_TIMEOUT_S):
+            raise sqlite3.OperationalError("database is locked (the process's write queue)")
+        try:
+            with super().atomic():
+                yield self
+        finally:
+            self._write_lock.release()
 
 
 
@@ -31,7 +71,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
     :returns: a ``Database`` with foreign keys on, WAL enabled and, by default, the schema current.
     """
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-    db = Database(conn, execute_plugins=False)
+    db = _Database(conn, str(Path(path).resolve()))
     try:
         db.execute("PRAGMA foreign_keys = ON")
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")

@@ -13,6 +13,7 @@ import pytest
 
 from retrieval import HashEmbedder
 from retrieval.batching import MicroBatcher
+from tests.async_support import run_async
 
 TEXTS = [f"question number {i}: where is my deposit {i * 7}?" for i in range(32)]
 
@@ -86,7 +87,7 @@ def test_batcher_under_asyncio_concurrency_never_blocks_the_loop(counting: Count
         await beat
         return list(vectors)
 
-    got = asyncio.run(main())
+    got = run_async(main)
     batcher.close()
     assert np.abs(np.stack(got[: len(TEXTS)]) - _expected(TEXTS)).max() < 1e-5
     assert np.abs(np.stack(got[len(TEXTS) :]) - _expected(TEXTS[::-1])).max() < 1e-5

@@ -16,7 +16,8 @@ from bot.turn import Bot
 from handoff import conversations as convs
 from handoff.db import open_db
 from handoff.models import Sender
-from tests.web_support import Clock, app_client, clock, db_path, new_agent, real_bot, run_async, say, start
+from tests.async_support import run_async
+from tests.web_support import Clock, app_client, clock, db_path, new_agent, real_bot, say, start
 from web.events import StreamTiming, conversation_loader, conversation_stream
 from web.insights import Question, group_unanswered, normalise
 

@@ -8,14 +8,12 @@ read-only; every test gets its own app, data directory and database.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlite_utils import Database
@@ -142,15 +140,3 @@ def read_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[
     finally:
         conn.close()
 
-
-T = TypeVar("T")
-
-
-def run_async(func: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine function to completion on a thread of its own.
-
-    ``anyio.run`` refuses a thread whose event loop is already running, and the browser tests'
-    session-scoped Playwright keeps one running on the main thread for the rest of the session.
-    """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(anyio.run, func).result()
