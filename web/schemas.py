@@ -108,6 +108,7 @@ class SourceOut(BaseModel):
     slug: str
     title: str
     lang: str | None = None
+    url: str | None = Field(default=None, description="The article's help-center page, relative to the server.")
 
 
 class MessageOut(BaseModel):
@@ -123,6 +124,10 @@ class MessageOut(BaseModel):
     quick_replies: list[str] = Field(default_factory=list)
     kind: str | None = None
     author: str | None = Field(default=None, description="The agent's name on agent messages.")
+    html: str | None = Field(
+        default=None,
+        description="Bot, agent and system texts as sanitised HTML (the Markdown subset); user texts never.",
+    )
 
 
 class ConversationOut(BaseModel):

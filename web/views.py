@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from config.languages import DEFAULT_LANGUAGE
 from handoff.agents import agents_online, get_agent
 from handoff.backlog import estimate_wait_s, list_queue, queue_position
 from handoff.entries import get_active_entry
@@ -23,6 +24,7 @@ from handoff.models import (
     Transcript,
 )
 from web.chat import agent_may_see
+from web.richtext import render_markdown
 from web.schemas import (
     AuditOut,
     ConversationOut,
@@ -42,11 +44,21 @@ if TYPE_CHECKING:
 PREVIEW_CHARS = 140
 
 
+def article_path(lang: str, slug: str) -> str | None:
+    """The help-center page of an article (``/help/{lang}/{slug}``); ``None`` without a slug."""
+    return f"/help/{lang}/{slug}" if slug else None
+
+
 def message_out(m: Message) -> MessageOut:
     """A stored message as the widget and the console show it (display fields come from its meta)."""
     meta = m.meta
     sources = [
-        SourceOut(slug=str(s.get("slug", "")), title=str(s.get("title", "")), lang=s.get("lang"))
+        SourceOut(
+            slug=str(s.get("slug", "")),
+            title=str(s.get("title", "")),
+            lang=s.get("lang"),
+            url=article_path(str(s.get("lang") or m.language or DEFAULT_LANGUAGE), str(s.get("slug", ""))),
+        )
         for s in meta.get("sources") or []
         if isinstance(s, dict)
     ]
@@ -63,6 +75,7 @@ def message_out(m: Message) -> MessageOut:
         quick_replies=[str(q) for q in meta.get("quick_replies") or []],
         kind=meta.get("kind"),
         author=meta.get("agent_name"),
+        html=None if m.sender.value == "user" else render_markdown(m.text),
     )
 
 

@@ -7,7 +7,8 @@
  *
  * Optional identity attributes: data-user-id, data-user-name, data-user-email, data-user-hash.
  * No framework; every UI string comes from GET /api/v1/i18n/{lang} (English below is only the
- * fallback when that request fails). Message text is only ever set with textContent.
+ * fallback when that request fails). Text is only ever set with textContent; the one exception, the
+ * server's sanitised answer HTML, is parsed inert and rebuilt through an allow-list (richText).
  */
 (function () {
   "use strict";
@@ -101,6 +102,14 @@
     ".sb-who{font-size:11.5px;color:var(--sb-muted);margin-block-end:3px;padding-inline:4px;}",
     ".sb-bubble{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid var(--sb-line);white-space:pre-wrap;overflow-wrap:anywhere;",
     "  border-end-start-radius:4px;text-align:start;}",
+    ".sb-rich{white-space:normal;}",
+    ".sb-rich>:first-child{margin-block-start:0;}.sb-rich>:last-child{margin-block-end:0;}",
+    ".sb-rich p,.sb-rich ul,.sb-rich ol,.sb-rich pre,.sb-rich blockquote{margin:0 0 6px;}",
+    ".sb-rich ul,.sb-rich ol{padding-inline-start:20px;}",
+    ".sb-rich li{margin:2px 0;}",
+    ".sb-rich strong{font-weight:650;}.sb-rich em{font-style:italic;}",
+    ".sb-rich code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;background:var(--sb-soft);padding:0 3px;border-radius:4px;}",
+    ".sb-rich a,a.sb-source-title{color:var(--sb-accent);text-decoration:underline;}",
     ".sb-user .sb-bubble{background:var(--sb-accent);color:#fff;border-color:var(--sb-accent);border-end-start-radius:14px;border-end-end-radius:4px;}",
     ".sb-agent .sb-bubble{background:#ecfdf3;border-color:#a6e4c0;}",
     ".sb-agent .sb-who{color:#116b3c;font-weight:600;}",
@@ -581,14 +590,15 @@
     var li = el("li", { class: cls, "data-seq": m.seq, "data-sender": m.sender, "data-action": m.action || null, "data-kind": m.kind || null });
     li.appendChild(senderLabel(m));
     var bubble = el("div", { class: "sb-bubble", dir: "auto", lang: m.language || null });
-    bubble.textContent = m.text || "";
+    if (m.sender !== "user" && m.html) { bubble.classList.add("sb-rich"); bubble.appendChild(richText(m.html)); }
+    else bubble.textContent = m.text || "";
     li.appendChild(bubble);
 
     if (m.sender === "bot" && m.action === "answer") {
       var meta = el("div", { class: "sb-meta" });
       (m.sources || []).forEach(function (s) {
         meta.appendChild(el("span", { class: "sb-source" }, [
-          tl("b", "ui.widget.source"), el("span", { "data-colon": "", text: colon() }), el("span", { dir: "auto", class: "sb-source-title", "data-slug": s.slug || null, text: s.title || s.slug })
+          tl("b", "ui.widget.source"), el("span", { "data-colon": "", text: colon() }), sourceLink(s)
         ]));
       });
       if (typeof m.confidence === "number") {
@@ -615,6 +625,44 @@
     var time = clock(m.created_at);
     if (time) li.appendChild(el("time", { class: "sb-time", datetime: m.created_at, text: time }));
     return li;
+  }
+  // The server sends sanitised HTML (web/richtext.py); it is parsed in an inert <template> and copied
+  // node by node through a second allow-list, so no markup from anywhere can run script here.
+  var RICH_TAGS = { P: 1, BR: 1, STRONG: 1, EM: 1, UL: 1, OL: 1, LI: 1, A: 1, CODE: 1, PRE: 1, BLOCKQUOTE: 1, H2: 1, H3: 1, H4: 1, HR: 1 };
+  function safeHref(href) {
+    try {
+      var u = new URL(href, API + "/");
+      return /^(https?:|mailto:)$/.test(u.protocol) ? u.href : null;
+    } catch (e) { return null; }
+  }
+  function copyRich(from, to) {
+    Array.prototype.forEach.call(from.childNodes, function (n) {
+      if (n.nodeType === 3) { to.appendChild(document.createTextNode(n.nodeValue)); return; }
+      if (n.nodeType !== 1) return;
+      if (!RICH_TAGS[n.tagName]) { copyRich(n, to); return; }
+      var node = document.createElement(n.tagName.toLowerCase());
+      if (n.tagName === "A") {
+        var href = safeHref(n.getAttribute("href") || "");
+        if (href) { node.setAttribute("href", href); node.setAttribute("target", "_blank"); node.setAttribute("rel", "noopener noreferrer"); }
+      }
+      if (n.tagName === "OL" && /^\d{1,4}$/.test(n.getAttribute("start") || "")) node.setAttribute("start", n.getAttribute("start"));
+      copyRich(n, node);
+      to.appendChild(node);
+    });
+    return to;
+  }
+  function richText(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = String(html);
+    return copyRich(tpl.content, document.createDocumentFragment());
+  }
+  function sourceLink(s) {
+    var attrs = { dir: "auto", class: "sb-source-title", "data-slug": s.slug || null, text: s.title || s.slug };
+    var href = s.url ? safeHref(s.url) : null;
+    if (!href) return el("span", attrs);
+    attrs.href = href; attrs.target = "_blank"; attrs.rel = "noopener";
+    if (s.lang) attrs.hreflang = s.lang;
+    return el("a", attrs);
   }
   function helpfulRow(m) {
     var row = el("div", { class: "sb-helpful", role: "group" });
