@@ -61,11 +61,16 @@ class _Tags(HTMLParser):
         self.tags.append((tag, attrs))
 
 
-def assert_inert(html: str) -> None:
+def start_tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every start tag of ``html`` with its attributes, as a browser's tokenizer would see them."""
     parser = _Tags()
     parser.feed(html)
     parser.close()
-    for tag, attrs in parser.tags:
+    return parser.tags
+
+
+def assert_inert(html: str) -> None:
+    for tag, attrs in start_tags(html):
         assert tag in ALLOWED, html
         for name, value in attrs:
             assert name in {"href", "title", "rel", "start"}, html

@@ -94,12 +94,13 @@ def create_app(
     app.state.static_dir = static_dir or STATIC
     _add_error_handlers(app)
 
-    from web import admin, agent, pages, widget
+    from web import admin, agent, helpcenter, pages, widget
 
     app.include_router(widget.router)
     app.include_router(agent.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
+    app.include_router(helpcenter.router)
     app.mount("/static", StaticFiles(directory=app.state.static_dir, check_dir=False), name="static")
 
     # Last added runs first: CORS answers preflights before the body limit reads anything.
