@@ -281,3 +281,9 @@ def test_language_name_examples(code: str, in_lang: str, expected: str) -> None:
 
 def test_load_catalog_reads_the_files_once() -> None:
     assert load_catalog() is load_catalog()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rating_submit_label_differs_from_send(catalog: Catalog, lang: str) -> None:
+    """With the rating form open the widget shows both buttons: they must not read the same."""
+    assert catalog.texts[lang]["ui.widget.csat_submit"] != catalog.texts[lang]["ui.widget.send"]

@@ -295,3 +295,90 @@ def test_demo_topic_cards_link_to_the_help_center(pages: Pages) -> None:
     expect(page).to_have_url(re.compile(r"/help/ja/#category-deposit$"))
     expect(page.locator("#category-deposit")).to_be_visible()
     screenshot(page, "test_demo_topic_cards_link_to_the_help_center")
+
+
+# ---------------------------------------------------------------- honest waits
+
+WAIT_TEXTS = {
+    "nobody_online": ("ui.widget.wait_nobody_online", "ui.widget.subtitle_offline"),
+    "busy": ("ui.widget.wait_busy", "ui.widget.subtitle_busy"),
+    "estimate": ("ui.widget.estimated_wait", "ui.widget.subtitle_waiting"),
+}
+
+
+def _assert_wait_texts_agree(page: Any, server: Server, texts: dict[str, str]) -> str:
+    """The banner and the header say what the server's state says, and nothing else."""
+    session = widget_session(page)
+    conv = server.request(
+        "GET", f"/api/v1/conversations/{session['conversation_id']}/messages", token=session["token"]
+    )["conversation"]
+    state = conv["wait_state"]
+    banner_key, subtitle_key = WAIT_TEXTS[state]
+    expect(page.locator(".sb-panel")).to_have_attribute("data-wait", state, timeout=LIVE_MS)
+    eta = page.locator(".sb-queue .sb-eta")
+    expect(eta).to_have_count(1)
+    expect(eta).to_have_attribute("data-wait", state)
+    if state == "estimate":
+        minutes = -(-conv["estimated_wait_s"] // 60)
+        expect(eta).to_have_text(texts[banner_key].format(minutes=minutes))
+    else:
+        expect(eta).to_have_text(texts[banner_key])
+    expect(page.locator(".sb-subtitle")).to_have_text(texts[subtitle_key])
+    # The e-mail route is offered exactly when no number is given.
+    if state == "estimate":
+        expect(page.locator(".sb-contact")).to_be_hidden()
+    else:
+        expect(page.locator(".sb-contact")).to_be_visible()
+    return str(state)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "ja", "ru"])
+def test_wait_texts_agree_with_the_queue_state(
+    pages: Pages, e2e_server: Server, agent_key: str, lang: str
+) -> None:
+    texts = ui_texts(e2e_server, lang)
+    page = pages.new_page(f"/?locale={lang}")
+    open_widget(page)
+    expect(page.locator(".sb-subtitle")).to_have_text(texts["ui.widget.subtitle_bot"])
+    page.locator(".sb-agent-btn").click()
+    expect(page.locator(".sb-queue")).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    first = _assert_wait_texts_agree(page, e2e_server, texts)
+    screenshot(page, f"test_wait_texts-{lang}-{first}")
+
+    # An agent comes online (a heartbeat): the same conversation now gets a number, or "busy".
+    e2e_server.request("GET", "/api/v1/agent/me", token=agent_key)
+    page.reload()
+    expect(page.locator(".sb-queue")).to_be_visible(timeout=LIVE_MS)
+    second = _assert_wait_texts_agree(page, e2e_server, texts)
+    assert second in ("estimate", "busy")
+    screenshot(page, f"test_wait_texts-{lang}-{second}")
+
+
+# ---------------------------------------------------------------- smaller widget fixes
+
+
+def test_japanese_yes_no_buttons_stay_on_one_line_after_voting(pages: Pages) -> None:
+    page = pages.new_page("/?locale=ja")
+    open_widget(page)
+    ask(page, DEPOSIT_QUESTIONS["ja"])
+    answer = page.locator('.sb-msg[data-sender="bot"][data-action="answer"]').last
+    expect(answer).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    yes = answer.locator(".sb-yes")
+    yes.click()
+    expect(answer.locator(".sb-thanks")).to_be_visible(timeout=LIVE_MS)
+    for chip in (yes, answer.locator(".sb-no")):
+        box = chip.bounding_box()
+        assert box and box["height"] < 40 and box["width"] > box["height"], box
+    screenshot(page, "test_japanese_yes_no_buttons_after_voting")
+
+
+def test_talk_to_an_agent_is_offered_once(pages: Pages, e2e_server: Server) -> None:
+    en = ui_texts(e2e_server, "en")
+    page = pages.new_page("/")
+    open_widget(page)
+    ask(page, "What will the weather be like in Paris tomorrow?")
+    reply = page.locator('.sb-msg[data-sender="bot"]').last
+    expect(reply).not_to_have_attribute("data-action", "greeting", timeout=TURN_TIMEOUT_MS)
+    offers = page.locator(f'button:visible:text-is("{en["ui.widget.talk_to_agent"]}")')
+    expect(offers).to_have_count(1)
+    screenshot(page, "test_talk_to_an_agent_is_offered_once")

@@ -21,6 +21,7 @@ from handoff import conversations as convs
 from handoff import tickets
 from handoff.backlog import wait_info
 from handoff.entries import get_active_entry
+from handoff.eta import WaitState
 from handoff.models import (
     Agent,
     Conversation,
@@ -240,16 +241,20 @@ class ChatService:
     ) -> tuple[Message, int | None]:
         c = self.bot.catalog
         info = wait_info(db, conversation_id, now=now)
-        if info.agents_online == 0:
+        state = info.estimate.state if info.estimate else WaitState.NOBODY_ONLINE
+        urgent = "_urgent" if priority == "urgent" else ""
+        if state == WaitState.NOBODY_ONLINE:
             text = c.render("no_agent_online", lang)
+        elif state == WaitState.BUSY:
+            text = c.render(f"handoff_notice{urgent}_busy", lang)
         else:
-            minutes = max(ASSUMED_WAIT_MINUTES_FLOOR, round((info.estimated_wait_s or 60) / 60))
-            key = "handoff_notice_urgent" if priority == "urgent" else "handoff_notice"
-            text = c.render(key, lang, position=info.position or 1, minutes=minutes)
+            minutes = info.estimate.minutes if info.estimate and info.estimate.minutes else ASSUMED_WAIT_MINUTES_FLOOR
+            text = c.render(f"handoff_notice{urgent}", lang, position=info.position or 1, minutes=minutes)
         msg = convs.append_message(
             db, conversation_id, sender=Sender.SYSTEM, text=text, language=lang,
             meta={"action": "queue", "kind": "system", "queue_position": info.position,
-                  "estimated_wait_s": info.estimated_wait_s, "agents_online": info.agents_online},
+                  "estimated_wait_s": info.estimated_wait_s, "agents_online": info.agents_online,
+                  "wait_state": state.value},
             now=now,
         )
         return msg, info.position

@@ -139,6 +139,10 @@ class ConversationOut(BaseModel):
     estimated_wait_s: int | None
     agent_name: str | None
     agents_online: int | None = None
+    wait_state: Literal["estimate", "busy", "nobody_online"] | None = Field(
+        default=None,
+        description="While waiting: a number is shown (estimate), agents are busy past the cap, or nobody is online.",
+    )
     contact: str | None = None
 
 

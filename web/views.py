@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from config.languages import DEFAULT_LANGUAGE
 from handoff.agents import agents_online, get_agent
-from handoff.backlog import estimate_wait_s, list_queue, queue_position
+from handoff.backlog import list_queue, queue_position, wait_estimate
 from handoff.entries import get_active_entry
 from handoff.errors import AgentNotFound
 from handoff.models import (
@@ -90,10 +90,12 @@ def agent_name(db: Database, agent_id: int | None) -> str | None:
 
 def conversation_out(db: Database, conv: Conversation, *, now: datetime) -> ConversationOut:
     """The conversation's public state, with its place in the queue while it waits."""
-    position = wait_s = online = name = None
+    position = wait_s = online = name = state = None
     if conv.status == ConversationStatus.WAITING:
         position = queue_position(db, conv.id)
-        wait_s = estimate_wait_s(db, conv.id, now=now)
+        estimate = wait_estimate(db, conv.id, now=now)
+        wait_s = estimate.seconds if estimate else None
+        state = estimate.state.value if estimate else None
         online = agents_online(db, now=now)
     elif conv.status == ConversationStatus.WITH_AGENT:
         entry = get_active_entry(db, conv.id)
@@ -107,6 +109,7 @@ def conversation_out(db: Database, conv: Conversation, *, now: datetime) -> Conv
         estimated_wait_s=wait_s,
         agent_name=name,
         agents_online=online,
+        wait_state=state,
         contact=conv.contact,
     )
 
