@@ -42,6 +42,7 @@ from handoff.errors import (
     OverCapacity,
     is_busy,
 )
+from handoff.eta import WaitState
 from handoff.feedback import record_feedback
 from handoff.idempotency import (
     KeyAlreadyUsed,
@@ -141,6 +142,7 @@ __all__ = [
     "Transcript",
     "TurnBasis",
     "WaitInfo",
+    "WaitState",
     "Written",
     "add_agent",
     "agent_may_see",

@@ -1,9 +1,11 @@
 """Read-only views of the queue: the agents' queue list, a user's position and estimated wait.
 
+The wait itself is ``handoff.eta``'s pure formula; this module measures its inputs (handling times,
+agents online, their capacity and load).
+
 The numbers here are what the bot renders in the user's language; no text is produced in handoff.
 """
 
-import math
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
@@ -11,14 +13,14 @@ from sqlite_utils import Database
 from handoff.agents import ONLINE_WINDOW_S, agents_online
 from handoff.conversations import get_conversation
 from handoff.entries import get_active_entry
+from handoff.eta import WAIT_CAP_S, WaitEstimate, estimate_wait, handling_time_s
 from handoff.models import Agent, QueueEntry, QueueItem, QueueStatus, WaitInfo
 from handoff.sla import DEFAULT_SLA, SlaPolicy, is_breached
-from handoff.timestamps import seconds_between, to_iso
+from handoff.timestamps import from_iso, seconds_between, to_iso
 
 THROUGHPUT_WINDOW_S = 3600.0
-# With no claim in the window there is no throughput to measure; assume one agent taking a
-# conversation every five minutes, a cautious figure for a small support team.
-DEFAULT_SECONDS_PER_CONVERSATION = 300.0
+# Handling times measured over the last conversations closed; enough to smooth one outlier.
+HANDLING_SAMPLES = 50
 
 _QUEUE_ORDER = "priority_rank DESC, enqueued_at, id"
 
@@ -101,27 +103,66 @@ def claims_in_window(db: Database, *, now: datetime, window_s: float = THROUGHPU
     )
 
 
-def estimate_wait_s(
+def recent_handling_s(db: Database, *, limit: int = HANDLING_SAMPLES) -> list[float]:
+    """Seconds from claim to close of the ``limit`` most recently closed conversations."""
+    rows = db.execute(
+        "SELECT claimed_at, closed_at FROM queue_entries WHERE claimed_at IS NOT NULL AND closed_at IS NOT NULL "
+        "ORDER BY closed_at DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [seconds_between(from_iso(claimed), from_iso(closed)) for claimed, closed in rows]
+
+
+def _staffing(db: Database, *, now: datetime, window_s: float, language: str | None) -> tuple[int, int, int]:
+    """(agents online, their summed capacity, conversations they hold), optionally for one language."""
+    where = "a.disabled = 0 AND a.last_seen_at >= :since"
+    params: dict[str, object] = {"since": to_iso(now - timedelta(seconds=window_s))}
+    if language is not None:
+        where += " AND EXISTS (SELECT 1 FROM json_each(a.languages) WHERE value = :language)"
+        params["language"] = language
+    agents, slots = db.execute(f"SELECT COUNT(*), COALESCE(SUM(a.capacity), 0) FROM agents a WHERE {where}", params).fetchone()
+    held = db.execute(
+        f"SELECT COUNT(*) FROM queue_entries q JOIN agents a ON a.id = q.claimed_by WHERE q.status = 'claimed' AND {where}",
+        params,
+    ).fetchone()[0]
+    return int(agents), int(slots), int(held)
+
+
+def wait_estimate(
     db: Database,
     conversation_id: str,
     *,
     now: datetime,
-    window_s: float = THROUGHPUT_WINDOW_S,
-    default_s_per_conversation: float = DEFAULT_SECONDS_PER_CONVERSATION,
-) -> int | None:
-    """Estimate the seconds until a waiting conversation is claimed, from recent throughput.
-
-    ``position * window_s / claims_in_window``, rounded up: at 12 claims an hour, third in line waits
-    about 15 minutes. With no claim in the window, ``position * default_s_per_conversation``.
+    cap_s: int = WAIT_CAP_S,
+    online_window_s: float = ONLINE_WINDOW_S,
+) -> WaitEstimate | None:
+    """What a waiting user is told: ``handoff.eta.estimate_wait`` over the measured median handling
+    time and the online agents who speak the conversation's language (all online agents when none
+    does, since any agent may take it after the routing timeout).
 
     :returns: ``None`` if the conversation is not waiting.
     """
     position = queue_position(db, conversation_id)
-    if position is None:
+    entry = get_active_entry(db, conversation_id)
+    if position is None or entry is None:
         return None
-    claims = claims_in_window(db, now=now, window_s=window_s)
-    per_conversation_s = window_s / claims if claims else default_s_per_conversation
-    return math.ceil(position * per_conversation_s)
+    staffing = _staffing(db, now=now, window_s=online_window_s, language=entry.language)
+    if staffing[0] == 0:
+        staffing = _staffing(db, now=now, window_s=online_window_s, language=None)
+    agents, slots, held = staffing
+    return estimate_wait(
+        position, agents_online=agents, slots=slots, held=held,
+        handling_s=handling_time_s(recent_handling_s(db)), cap_s=cap_s,
+    )
+
+
+def estimate_wait_s(db: Database, conversation_id: str, *, now: datetime, cap_s: int = WAIT_CAP_S) -> int | None:
+    """The estimated seconds until a waiting conversation is claimed (:func:`wait_estimate`).
+
+    :returns: ``None`` if the conversation is not waiting, nobody is online, or the wait is past the cap.
+    """
+    estimate = wait_estimate(db, conversation_id, now=now, cap_s=cap_s)
+    return estimate.seconds if estimate else None
 
 
 def wait_info(
@@ -130,7 +171,7 @@ def wait_info(
     *,
     now: datetime,
     online_window_s: float = ONLINE_WINDOW_S,
-    window_s: float = THROUGHPUT_WINDOW_S,
+    cap_s: int = WAIT_CAP_S,
 ) -> WaitInfo:
     """Gather what the bot tells a waiting user: position, estimated wait and agents online.
 
@@ -141,9 +182,11 @@ def wait_info(
     """
     entry = get_active_entry(db, conversation_id)
     language = entry.language if entry else get_conversation(db, conversation_id).language
+    estimate = wait_estimate(db, conversation_id, now=now, cap_s=cap_s, online_window_s=online_window_s)
     return WaitInfo(
         position=queue_position(db, conversation_id),
-        estimated_wait_s=estimate_wait_s(db, conversation_id, now=now, window_s=window_s),
+        estimated_wait_s=estimate.seconds if estimate else None,
         agents_online=agents_online(db, now=now, window_s=online_window_s),
         agents_online_in_language=agents_online(db, now=now, window_s=online_window_s, language=language),
+        estimate=estimate,
     )

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
 
+from handoff.eta import WaitEstimate
 from handoff.timestamps import from_iso, from_iso_or_none
 
 
@@ -197,6 +198,7 @@ class WaitInfo:
     estimated_wait_s: int | None
     agents_online: int
     agents_online_in_language: int
+    estimate: WaitEstimate | None = None
 
 
 @dataclass(frozen=True, slots=True)

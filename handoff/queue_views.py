@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from handoff.agents import agents_online, get_agent
-from handoff.backlog import agent_may_see, estimate_wait_s, list_queue, queue_position
+from handoff.backlog import agent_may_see, list_queue, queue_position, wait_estimate
 from handoff.entries import get_active_entry
 from handoff.errors import AgentNotFound
 from handoff.models import Agent, Conversation, ConversationStatus, QueueItem, QueueStatus
@@ -25,6 +25,7 @@ class ConversationView:
     estimated_wait_s: int | None
     agents_online: int | None
     agent_name: str | None
+    wait_state: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +58,18 @@ def _agent_name(db: Database, agent_id: int | None) -> str | None:
 def conversation_view(db: Database, conversation: Conversation, *, now: datetime) -> ConversationView:
     """The conversation's public state: queue position, estimated wait and agents online while it
     waits, the agent's name while one holds it."""
-    position = wait_s = online = None
+    position = wait_s = online = state = None
     name = None
     if conversation.status == ConversationStatus.WAITING:
         position = queue_position(db, conversation.id)
-        wait_s = estimate_wait_s(db, conversation.id, now=now)
+        estimate = wait_estimate(db, conversation.id, now=now)
+        wait_s = estimate.seconds if estimate else None
+        state = estimate.state.value if estimate else None
         online = agents_online(db, now=now)
     elif conversation.status == ConversationStatus.WITH_AGENT:
         entry = get_active_entry(db, conversation.id)
         name = _agent_name(db, entry.claimed_by if entry else None)
-    return ConversationView(conversation, position, wait_s, online, name)
+    return ConversationView(conversation, position, wait_s, online, name, state)
 
 
 def last_user_text(db: Database, conversation_id: str) -> str | None:

@@ -23,7 +23,8 @@ SECRET_KINDS = [
 ]
 CONVERSATION_KEYS = """greeting anti_phishing answer_intro answer_source answer_confidence answer_followup
     fallback_language_note clarify not_sure not_sure_again_handoff out_of_scope out_of_scope_offer_human
-    human_request_ack handoff_notice handoff_notice_urgent no_agent_online contact_saved contact_invalid
+    human_request_ack handoff_notice handoff_notice_urgent handoff_notice_busy handoff_notice_urgent_busy
+    no_agent_online contact_saved contact_invalid
     agent_joined agent_released returned_to_bot resolved csat_prompt csat_thanks helpful_thanks
     waiting_user_message_received rate_limited message_too_long"""
 SECURITY_TOPICS = """account_compromised unauthorized_withdrawal lost_2fa_device phishing_victim frozen_funds
@@ -31,11 +32,16 @@ SECURITY_TOPICS = """account_compromised unauthorized_withdrawal lost_2fa_device
 WIDGET_LABELS = """launcher_label title subtitle_online placeholder send close minimize helpful_question yes no
     source confidence you assistant agent system queue_position estimated_wait csat_title csat_submit
     csat_comment_placeholder contact_placeholder contact_submit talk_to_agent connection_lost reconnecting
-    new_conversation error_generic"""
+    new_conversation error_generic wait_busy wait_nobody_online subtitle_bot subtitle_waiting subtitle_busy
+    subtitle_offline subtitle_with_agent"""
 CONSOLE_LABELS = """title login_title api_key_label login logout queue mine empty_queue claim claim_next release
     resolve resolve_return_to_bot reply_placeholder send transcript bot_context articles_considered
     handoff_reason language priority waited sla_breached status user contact no_conversation_selected
     claimed_by_other over_capacity error_generic live offline"""
+HELP_LABELS = """title intro search_label search_placeholder search_button results_for no_results
+    other_languages back updated not_found_title not_found_text language"""
+HELP_CATEGORIES = """account security kyc deposit withdrawal trading fees derivatives wallet earn platform
+    compliance general"""
 REQUIRED_KEYS = [
     *CONVERSATION_KEYS.split(),
     *(f"security.{name}" for name in SECURITY_TOPICS.split()),
@@ -44,6 +50,8 @@ REQUIRED_KEYS = [
     *(f"reason.{name}" for name in ["security", "user_request", "low_confidence", "secret_shared", "escalate_article"]),
     *(f"ui.widget.{name}" for name in WIDGET_LABELS.split()),
     *(f"ui.console.{name}" for name in CONSOLE_LABELS.split()),
+    *(f"ui.help.{name}" for name in HELP_LABELS.split()),
+    *(f"ui.help.category.{name}" for name in HELP_CATEGORIES.split()),
     *(f"lang.{code}" for code in NAMED_LANGUAGES),
 ]
 PLACEHOLDERS = {
@@ -56,6 +64,8 @@ PLACEHOLDERS = {
     "agent_joined": {"agent"},
     "ui.widget.queue_position": {"position"},
     "ui.widget.estimated_wait": {"minutes"},
+    "ui.help.results_for": {"query"},
+    "ui.help.updated": {"date"},
 }
 # A value may equal the English one only here: Spanish uses the same word for the "No" button.
 SAME_AS_ENGLISH_ALLOWED = frozenset({("es", "ui.widget.no")})
@@ -126,7 +136,7 @@ def test_locale_values_are_non_empty_trimmed_and_short(lang: str) -> None:
 
 def test_catalog_keys_match_the_english_file(catalog: Catalog) -> None:
     assert catalog.keys() == tuple(_raw("en"))
-    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 130
+    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 165
 
 
 @pytest.mark.parametrize("key", REQUIRED_KEYS)
@@ -271,3 +281,9 @@ def test_language_name_examples(code: str, in_lang: str, expected: str) -> None:
 
 def test_load_catalog_reads_the_files_once() -> None:
     assert load_catalog() is load_catalog()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rating_submit_label_differs_from_send(catalog: Catalog, lang: str) -> None:
+    """With the rating form open the widget shows both buttons: they must not read the same."""
+    assert catalog.texts[lang]["ui.widget.csat_submit"] != catalog.texts[lang]["ui.widget.send"]

@@ -9,16 +9,17 @@ from sqlite_utils import Database
 
 from handoff.agents import add_agent, touch_agent
 from handoff.backlog import (
-    DEFAULT_SECONDS_PER_CONVERSATION,
-    claims_in_window,
     estimate_wait_s,
     list_queue,
     queue_position,
+    recent_handling_s,
+    wait_estimate,
     wait_info,
 )
 from handoff.conversations import create_conversation
 from handoff.db import open_db
 from handoff.errors import ConversationNotFound
+from handoff.eta import DEFAULT_HANDLING_S, PICKUP_S, WaitEstimate, WaitState
 from handoff.models import Priority, QueueStatus, WaitInfo
 from handoff.sla import SlaPolicy
 from handoff.tickets import claim, enqueue, record_agent_reply, resolve
@@ -105,26 +106,54 @@ def test_queue_position_when_not_waiting_is_none(db: Database) -> None:
     assert queue_position(db, behind) == 1
 
 
-def test_estimate_wait_without_history_uses_default(db: Database) -> None:
+def test_estimate_wait_with_nobody_online_has_no_number(db: Database) -> None:
     waiting(db, at=T0)
     second = waiting(db, at=T0 + timedelta(seconds=1))
-    assert estimate_wait_s(db, second, now=T0) == 2 * DEFAULT_SECONDS_PER_CONVERSATION
+    assert estimate_wait_s(db, second, now=T0) is None
+    assert wait_estimate(db, second, now=T0) == WaitEstimate(WaitState.NOBODY_ONLINE)
 
 
-def test_estimate_wait_from_recent_throughput(db: Database) -> None:
-    a = agent(db, capacity=20)
-    now = T0 + timedelta(hours=2)
-    # 6 claims in the last hour (and 2 older ones outside the window): 3600 / 6 = 600 s each.
-    for minutes in (10, 20, 70, 80, 90, 100, 110, 115):
-        cid = waiting(db, at=T0)
-        claim(db, cid, a, now=T0 + timedelta(minutes=minutes))
-    waiting(db, at=now)
-    third = [waiting(db, at=now), waiting(db, at=now)][1]
-    assert claims_in_window(db, now=now) == 6
-    assert queue_position(db, third) == 3
-    assert estimate_wait_s(db, third, now=now) == 1800
-    # The last 15 minutes hold 2 claims (110 and 115): 900 / 2 = 450 s each.
-    assert estimate_wait_s(db, third, now=now, window_s=900) == 3 * 450
+def _handled(db: Database, a: int, minutes: float, start: datetime) -> None:
+    cid = waiting(db, at=start)
+    claim(db, cid, a, now=start)
+    resolve(db, cid, a, now=start + timedelta(minutes=minutes))
+
+
+def test_estimate_wait_from_measured_handling_times_and_capacity(db: Database) -> None:
+    a = agent(db, capacity=2)
+    for i, minutes in enumerate((10, 20, 30, 90)):  # median handling 25 min (one long chat does not swing it)
+        _handled(db, a, minutes, T0 - timedelta(hours=5 - i))
+    now = T0
+    touch_agent(db, a, now=now)
+    assert recent_handling_s(db) == [5400.0, 1800.0, 1200.0, 600.0]
+    held = waiting(db, at=now)
+    claim(db, held, a, now=now)  # one of two slots taken
+    first, second, third, fourth = (waiting(db, at=now + timedelta(seconds=i)) for i in range(1, 5))
+    # First in line gets the free slot: a pickup minute. Second and third wait for one of the two slots
+    # to free up (one handling time); fourth waits two rounds, past the 30-minute cap: "busy".
+    assert wait_estimate(db, first, now=now) == WaitEstimate(WaitState.ESTIMATE, seconds=PICKUP_S, minutes=1)
+    one_round = WaitEstimate(WaitState.ESTIMATE, seconds=PICKUP_S + 1500, minutes=26)
+    assert wait_estimate(db, second, now=now) == one_round
+    assert wait_estimate(db, third, now=now) == one_round
+    assert wait_estimate(db, fourth, now=now) == WaitEstimate(WaitState.BUSY)
+    assert estimate_wait_s(db, fourth, now=now) is None
+    assert wait_estimate(db, fourth, now=now, cap_s=3600) == WaitEstimate(
+        WaitState.ESTIMATE, seconds=PICKUP_S + 3000, minutes=51
+    )
+
+
+def test_estimate_wait_counts_agents_of_the_language_first(db: Database) -> None:
+    zh = agent(db, languages="zh", capacity=1)
+    en = agent(db, languages="en", capacity=5)
+    touch_agent(db, zh, now=T0)
+    touch_agent(db, en, now=T0)
+    held = waiting(db, language="zh", at=T0)
+    claim(db, held, zh, now=T0)
+    cid = waiting(db, language="zh", at=T0 + timedelta(seconds=1))
+    # The Chinese agent's only slot is taken: one default handling time, not the English agent's free slots.
+    assert wait_estimate(db, cid, now=T0) == WaitEstimate(
+        WaitState.ESTIMATE, seconds=PICKUP_S + int(DEFAULT_HANDLING_S), minutes=11
+    )
 
 
 def test_estimate_wait_when_not_waiting_is_none(db: Database) -> None:
@@ -138,9 +167,10 @@ def test_wait_info_with_no_agent_online_reports_zero(db: Database) -> None:
     cid = waiting(db, language="zh")
     assert wait_info(db, cid, now=T0) == WaitInfo(
         position=1,
-        estimated_wait_s=int(DEFAULT_SECONDS_PER_CONVERSATION),
+        estimated_wait_s=None,
         agents_online=0,
         agents_online_in_language=0,
+        estimate=WaitEstimate(WaitState.NOBODY_ONLINE),
     )
 
 

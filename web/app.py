@@ -115,12 +115,13 @@ def create_app(
     app.state.static_dir = static_dir or STATIC
     _add_error_handlers(app)
 
-    from web import admin, agent, openapi, pages, widget
+    from web import admin, agent, helpcenter, openapi, pages, widget
 
     app.include_router(widget.router)
     app.include_router(agent.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
+    app.include_router(helpcenter.router)
     openapi.install(app)
     app.mount("/static", StaticFiles(directory=app.state.static_dir, check_dir=False), name="static")
 

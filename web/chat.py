@@ -35,6 +35,7 @@ from handoff import (
     Sender,
     TurnBasis,
     WaitInfo,
+    WaitState,
     Written,
 )
 from web.errors import InvalidContact
@@ -240,14 +241,18 @@ class ChatService:
         c = self.bot.catalog
 
         def notice(info: WaitInfo) -> Note:
-            if info.agents_online == 0:
+            state = info.estimate.state if info.estimate else WaitState.NOBODY_ONLINE
+            urgent = "_urgent" if priority == "urgent" else ""
+            if state == WaitState.NOBODY_ONLINE:
                 text = c.render("no_agent_online", lang)
+            elif state == WaitState.BUSY:
+                text = c.render(f"handoff_notice{urgent}_busy", lang)
             else:
-                minutes = max(ASSUMED_WAIT_MINUTES_FLOOR, round((info.estimated_wait_s or 60) / 60))
-                key = "handoff_notice_urgent" if priority == "urgent" else "handoff_notice"
-                text = c.render(key, lang, position=info.position or 1, minutes=minutes)
+                minutes = info.estimate.minutes if info.estimate and info.estimate.minutes else ASSUMED_WAIT_MINUTES_FLOOR
+                text = c.render(f"handoff_notice{urgent}", lang, position=info.position or 1, minutes=minutes)
             meta = {"action": "queue", "kind": "system", "queue_position": info.position,
-                    "estimated_wait_s": info.estimated_wait_s, "agents_online": info.agents_online}
+                    "estimated_wait_s": info.estimated_wait_s, "agents_online": info.agents_online,
+                    "wait_state": state.value}
             return Note(Sender.SYSTEM, text, lang, meta)
 
         return notice

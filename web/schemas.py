@@ -114,6 +114,7 @@ class SourceOut(BaseModel):
     slug: str
     title: str
     lang: str | None = None
+    url: str | None = Field(default=None, description="The article's help-center page, relative to the server.")
 
 
 class MessageOut(BaseModel):
@@ -129,6 +130,10 @@ class MessageOut(BaseModel):
     quick_replies: list[str] = Field(default_factory=list)
     kind: str | None = None
     author: str | None = Field(default=None, description="The agent's name on agent messages.")
+    html: str | None = Field(
+        default=None,
+        description="Bot, agent and system texts as sanitised HTML (the Markdown subset); user texts never.",
+    )
 
 
 class ConversationOut(BaseModel):
@@ -140,6 +145,10 @@ class ConversationOut(BaseModel):
     estimated_wait_s: int | None
     agent_name: str | None
     agents_online: int | None = None
+    wait_state: Literal["estimate", "busy", "nobody_online"] | None = Field(
+        default=None,
+        description="While waiting: a number is shown (estimate), agents are busy past the cap, or nobody is online.",
+    )
     contact: str | None = None
 
 

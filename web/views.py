@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from config.languages import DEFAULT_LANGUAGE
 from handoff import (
     Agent,
     Conversation,
@@ -18,6 +19,7 @@ from handoff import (
     conversation_view,
     queue_view,
 )
+from web.richtext import render_markdown
 from web.schemas import (
     AuditOut,
     ConversationOut,
@@ -37,11 +39,21 @@ if TYPE_CHECKING:
 PREVIEW_CHARS = 140
 
 
+def article_path(lang: str, slug: str) -> str | None:
+    """The help-center page of an article (``/help/{lang}/{slug}``); ``None`` without a slug."""
+    return f"/help/{lang}/{slug}" if slug else None
+
+
 def message_out(m: Message) -> MessageOut:
     """A stored message as the widget and the console show it (display fields come from its meta)."""
     meta = m.meta
     sources = [
-        SourceOut(slug=str(s.get("slug", "")), title=str(s.get("title", "")), lang=s.get("lang"))
+        SourceOut(
+            slug=str(s.get("slug", "")),
+            title=str(s.get("title", "")),
+            lang=s.get("lang"),
+            url=article_path(str(s.get("lang") or m.language or DEFAULT_LANGUAGE), str(s.get("slug", ""))),
+        )
         for s in meta.get("sources") or []
         if isinstance(s, dict)
     ]
@@ -58,6 +70,7 @@ def message_out(m: Message) -> MessageOut:
         quick_replies=[str(q) for q in meta.get("quick_replies") or []],
         kind=meta.get("kind"),
         author=meta.get("agent_name"),
+        html=None if m.sender.value == "user" else render_markdown(m.text),
     )
 
 
@@ -73,6 +86,7 @@ def conversation_out(db: Database, conv: Conversation, *, now: datetime) -> Conv
         estimated_wait_s=view.estimated_wait_s,
         agent_name=view.agent_name,
         agents_online=view.agents_online,
+        wait_state=view.wait_state,
         contact=conv.contact,
     )
 

@@ -1,6 +1,7 @@
 /* supportbot agent console. No framework; every string from GET /api/v1/i18n/{lang} (English in
  * FALLBACK only when that fails). The agent key is kept in sessionStorage for this tab only.
- * Message text is only ever set with textContent. */
+ * Message text is only ever set with textContent; the server's sanitised HTML of bot and agent texts
+ * (web/richtext.py) is parsed inert and rebuilt through an allow-list (richText), like the widget. */
 (function () {
   "use strict";
 
@@ -393,13 +394,48 @@
       typeof conf === "number" ? el("span", { class: "tag", text: t("ui.widget.confidence") + " " + percent(conf) }) : null,
       el("time", { datetime: m.created_at || null, text: clock(m.created_at) })
     ]));
-    li.appendChild(el("div", { class: "msg-text", dir: "auto", lang: m.language || null, text: m.text || "" }));
+    var body = el("div", { class: "msg-text", dir: "auto", lang: m.language || null });
+    if (m.sender !== "user" && m.html) { body.classList.add("rich"); body.appendChild(richText(m.html)); }
+    else body.textContent = m.text || "";
+    li.appendChild(body);
     var sources = m.sources || meta.sources || [];
     if (sources.length && action === "answer") {
-      li.appendChild(el("div", { class: "msg-src" }, [t("ui.widget.source") + ": ",
-        el("span", { dir: "auto", text: sources.map(function (s) { return s.title || s.slug; }).join(", ") })]));
+      var links = [];
+      sources.forEach(function (s, i) {
+        if (i) links.push(", ");
+        var href = s.url ? safeHref(s.url) : null;
+        links.push(el(href ? "a" : "span", { dir: "auto", href: href, target: href ? "_blank" : null, rel: href ? "noopener" : null, text: s.title || s.slug }));
+      });
+      li.appendChild(el("div", { class: "msg-src" }, [t("ui.widget.source") + ": "].concat(links)));
     }
     return li;
+  }
+  var RICH_TAGS = { P: 1, BR: 1, STRONG: 1, EM: 1, UL: 1, OL: 1, LI: 1, A: 1, CODE: 1, PRE: 1, BLOCKQUOTE: 1, H2: 1, H3: 1, H4: 1, HR: 1 };
+  function safeHref(href) {
+    try {
+      var u = new URL(href, location.href);
+      return /^(https?:|mailto:)$/.test(u.protocol) ? u.href : null;
+    } catch (e) { return null; }
+  }
+  function copyRich(from, to) {
+    Array.prototype.forEach.call(from.childNodes, function (n) {
+      if (n.nodeType === 3) { to.appendChild(document.createTextNode(n.nodeValue)); return; }
+      if (n.nodeType !== 1) return;
+      if (!RICH_TAGS[n.tagName]) { copyRich(n, to); return; }
+      var node = document.createElement(n.tagName.toLowerCase());
+      if (n.tagName === "A") {
+        var href = safeHref(n.getAttribute("href") || "");
+        if (href) { node.setAttribute("href", href); node.setAttribute("target", "_blank"); node.setAttribute("rel", "noopener noreferrer"); }
+      }
+      copyRich(n, node);
+      to.appendChild(node);
+    });
+    return to;
+  }
+  function richText(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = String(html);
+    return copyRich(tpl.content, document.createDocumentFragment());
   }
   function renderMessages(list, fresh) {
     var box = $("messages");

@@ -8,6 +8,12 @@
   document.querySelectorAll("#langs a").forEach(function (a) {
     if (a.getAttribute("lang") === current) a.setAttribute("aria-current", "true");
   });
+  // Topic cards open the help center in the widget's language.
+  var helpLang = /^(en|zh|ja|ko|ru|es|pt|ar)$/.test(current) ? current : "en";
+  document.querySelectorAll(".cats a[data-category]").forEach(function (a) {
+    a.setAttribute("href", "/help/" + helpLang + "/#category-" + a.getAttribute("data-category"));
+  });
+  document.getElementById("hc-help-link").setAttribute("href", "/help/" + helpLang + "/");
   function ask(text) { if (window.SupportBot && text) window.SupportBot.ask(text); }
   document.getElementById("hc-search").addEventListener("submit", function (e) {
     e.preventDefault();

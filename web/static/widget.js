@@ -8,7 +8,8 @@
  * Signed-in users: data-identity-token, an HS256 JWT (sub, email, name, exp) the site's backend mints
  * with SUPPORTBOT_IDENTITY_SECRET. Without verification: data-user-id, data-user-name, data-user-email.
  * No framework; every UI string comes from GET /api/v1/i18n/{lang} (English below is only the
- * fallback when that request fails). Message text is only ever set with textContent.
+ * fallback when that request fails). Text is only ever set with textContent; the one exception, the
+ * server's sanitised answer HTML, is parsed inert and rebuilt through an allow-list (richText).
  */
 (function () {
   "use strict";
@@ -31,6 +32,13 @@
     "ui.widget.launcher_label": "Chat with support",
     "ui.widget.title": "Exchange Support",
     "ui.widget.subtitle_online": "We usually reply in a few minutes",
+    "ui.widget.subtitle_bot": "Instant answers; a person when you need one",
+    "ui.widget.subtitle_waiting": "Waiting for an agent",
+    "ui.widget.subtitle_busy": "Our agents are busy",
+    "ui.widget.subtitle_offline": "No agents online right now",
+    "ui.widget.subtitle_with_agent": "You're chatting with an agent",
+    "ui.widget.wait_busy": "Agents are busy: we'll reply here or by e-mail",
+    "ui.widget.wait_nobody_online": "No agent is online right now",
     "ui.widget.placeholder": "Type your message…",
     "ui.widget.send": "Send",
     "ui.widget.close": "Close",
@@ -47,7 +55,7 @@
     "ui.widget.queue_position": "Position in queue: {position}",
     "ui.widget.estimated_wait": "About {minutes} min",
     "ui.widget.csat_title": "Rate your support",
-    "ui.widget.csat_submit": "Submit",
+    "ui.widget.csat_submit": "Send rating",
     "ui.widget.csat_comment_placeholder": "Anything else you'd like to tell us? (optional)",
     "ui.widget.contact_placeholder": "Your email",
     "ui.widget.contact_submit": "Save",
@@ -102,6 +110,14 @@
     ".sb-who{font-size:11.5px;color:var(--sb-muted);margin-block-end:3px;padding-inline:4px;}",
     ".sb-bubble{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid var(--sb-line);white-space:pre-wrap;overflow-wrap:anywhere;",
     "  border-end-start-radius:4px;text-align:start;}",
+    ".sb-rich{white-space:normal;}",
+    ".sb-rich>:first-child{margin-block-start:0;}.sb-rich>:last-child{margin-block-end:0;}",
+    ".sb-rich p,.sb-rich ul,.sb-rich ol,.sb-rich pre,.sb-rich blockquote{margin:0 0 6px;}",
+    ".sb-rich ul,.sb-rich ol{padding-inline-start:20px;}",
+    ".sb-rich li{margin:2px 0;}",
+    ".sb-rich strong{font-weight:650;}.sb-rich em{font-style:italic;}",
+    ".sb-rich code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;background:var(--sb-soft);padding:0 3px;border-radius:4px;}",
+    ".sb-rich a,a.sb-source-title{color:var(--sb-accent);text-decoration:underline;}",
     ".sb-user .sb-bubble{background:var(--sb-accent);color:#fff;border-color:var(--sb-accent);border-end-start-radius:14px;border-end-end-radius:4px;}",
     ".sb-agent .sb-bubble{background:#ecfdf3;border-color:#a6e4c0;}",
     ".sb-agent .sb-who{color:#116b3c;font-weight:600;}",
@@ -113,7 +129,9 @@
     ".sb-meta b{font-weight:600;color:#39424e;}",
     ".sb-conf-bar{display:inline-block;width:40px;height:6px;border-radius:3px;background:#e3e7ee;vertical-align:middle;margin-inline-start:4px;overflow:hidden;}",
     ".sb-conf-bar i{display:block;height:100%;background:#1f9d55;}",
-    ".sb-helpful{margin:6px 4px 0;display:flex;align-items:center;gap:6px;font-size:12.5px;color:var(--sb-muted);}",
+    ".sb-helpful{margin:6px 4px 0;display:flex;flex-wrap:wrap;align-items:center;gap:6px;font-size:12.5px;color:var(--sb-muted);}",
+    ".sb-helpful .sb-chip{flex:none;white-space:nowrap;}",
+    ".sb-helpful .sb-helpful-q,.sb-helpful .sb-thanks{flex:0 1 auto;min-width:0;}",
     ".sb-chip{border:1px solid var(--sb-line);background:#fff;color:#1b1f24;border-radius:999px;padding:4px 11px;font-size:12.5px;}",
     ".sb-chip:hover:not(:disabled){border-color:var(--sb-accent);color:var(--sb-accent);}",
     ".sb-chip[aria-pressed=true]{background:var(--sb-accent);color:#fff;border-color:var(--sb-accent);opacity:1;}",
@@ -305,7 +323,7 @@
       onclick: function () { close(true); } });
     ui.close.innerHTML = ICON_CLOSE;
     var header = el("header", { class: "sb-header" }, [
-      el("div", { class: "sb-titles" }, [ui.title, tl("p", "ui.widget.subtitle_online", null, { class: "sb-subtitle" })]),
+      el("div", { class: "sb-titles" }, [ui.title, ui.subtitle = tl("p", "ui.widget.subtitle_bot", null, { class: "sb-subtitle" })]),
       ui.close
     ]);
     ui.conn = el("div", { class: "sb-conn", role: "status", hidden: true }, [
@@ -513,15 +531,17 @@
     if (c.language && baseLang(c.language) !== langWanted) setLanguage(c.language);
     var status = conversation.status || "";
     ui.panel.setAttribute("data-status", status);
+    ui.panel.setAttribute("data-wait", status === "waiting" ? (conversation.wait_state || "") : "");
     updateQueue();
+    updateSubtitle();
     ui.tools.hidden = !session;
-    ui.agentBtn.hidden = status !== "bot";
+    updateAgentButton();
     ui.newBtn.hidden = status !== "resolved";
     if (status === "resolved" && session && !session.csat_done) showCsat();
     if (status !== "resolved") ui.csat.hidden = true;
-    // Nobody online: offer to leave an email address (once).
-    ui.contact.hidden = !(status === "waiting" && conversation.agents_online === 0 && !conversation.contact &&
-      session && !session.contact_done);
+    // Nobody online, or agents busy past the cap: offer to leave an email address (once).
+    var noNumber = conversation.agents_online === 0 || conversation.wait_state === "busy" || conversation.wait_state === "nobody_online";
+    ui.contact.hidden = !(status === "waiting" && noNumber && !conversation.contact && session && !session.contact_done);
   }
   function showCsat() {
     if (!ui.csat.hidden) return;
@@ -534,12 +554,30 @@
     if (!c || c.status !== "waiting") { ui.queue.hidden = true; return; }
     var parts = [el("span", { class: "sb-dot", "aria-hidden": "true" })];
     if (c.queue_position) parts.push(tl("span", "ui.widget.queue_position", { position: c.queue_position }, { class: "sb-pos" }));
-    if (c.estimated_wait_s != null) {
+    // Only one of: a number (within the server's cap), "agents are busy", "nobody online".
+    var wait = null;
+    if (c.wait_state === "busy") wait = tl("span", "ui.widget.wait_busy", null, { class: "sb-eta", "data-wait": "busy" });
+    else if (c.wait_state === "nobody_online" || c.agents_online === 0) wait = tl("span", "ui.widget.wait_nobody_online", null, { class: "sb-eta", "data-wait": "nobody_online" });
+    else if (c.estimated_wait_s != null) wait = tl("span", "ui.widget.estimated_wait", { minutes: Math.max(1, Math.ceil(c.estimated_wait_s / 60)) }, { class: "sb-eta", "data-wait": "estimate" });
+    if (wait) {
       if (c.queue_position) parts.push(el("span", { "aria-hidden": "true", text: "·" }));
-      parts.push(tl("span", "ui.widget.estimated_wait", { minutes: Math.max(1, Math.round(c.estimated_wait_s / 60)) }, { class: "sb-eta" }));
+      parts.push(wait);
     }
     ui.queue.replaceChildren.apply(ui.queue, parts);
     ui.queue.hidden = parts.length === 1;
+  }
+
+  // The header says what is true now: the assistant, waiting (number, busy or nobody online), or a person.
+  function updateSubtitle() {
+    var c = conversation || {};
+    var key = "ui.widget.subtitle_bot";
+    if (c.status === "with_agent") key = "ui.widget.subtitle_with_agent";
+    else if (c.status === "waiting") {
+      key = c.wait_state === "busy" ? "ui.widget.subtitle_busy"
+        : (c.wait_state === "nobody_online" || c.agents_online === 0) ? "ui.widget.subtitle_offline" : "ui.widget.subtitle_waiting";
+    }
+    ui.subtitle.setAttribute("data-i18n", key);
+    ui.subtitle.textContent = t(key);
   }
 
   // Replies of POST routes: {message?, replies?, conversation?}
@@ -576,14 +614,15 @@
     var li = el("li", { class: cls, "data-seq": m.seq, "data-sender": m.sender, "data-action": m.action || null, "data-kind": m.kind || null });
     li.appendChild(senderLabel(m));
     var bubble = el("div", { class: "sb-bubble", dir: "auto", lang: m.language || null });
-    bubble.textContent = m.text || "";
+    if (m.sender !== "user" && m.html) { bubble.classList.add("sb-rich"); bubble.appendChild(richText(m.html)); }
+    else bubble.textContent = m.text || "";
     li.appendChild(bubble);
 
     if (m.sender === "bot" && m.action === "answer") {
       var meta = el("div", { class: "sb-meta" });
       (m.sources || []).forEach(function (s) {
         meta.appendChild(el("span", { class: "sb-source" }, [
-          tl("b", "ui.widget.source"), el("span", { "data-colon": "", text: colon() }), el("span", { dir: "auto", class: "sb-source-title", "data-slug": s.slug || null, text: s.title || s.slug })
+          tl("b", "ui.widget.source"), el("span", { "data-colon": "", text: colon() }), sourceLink(s)
         ]));
       });
       if (typeof m.confidence === "number") {
@@ -603,13 +642,51 @@
         quick.appendChild(el("button", { type: "button", class: "sb-chip", dir: "auto", text: q, onclick: function () {
           disableQuickReplies();
           if (isAgentReply(m, q)) requestAgent(); else send(q);
-        } }));
+        } , "data-agent-chip": isAgentReply(m, q) ? "" : null }));
       });
       li.appendChild(quick);
     }
     var time = clock(m.created_at);
     if (time) li.appendChild(el("time", { class: "sb-time", datetime: m.created_at, text: time }));
     return li;
+  }
+  // The server sends sanitised HTML (web/richtext.py); it is parsed in an inert <template> and copied
+  // node by node through a second allow-list, so no markup from anywhere can run script here.
+  var RICH_TAGS = { P: 1, BR: 1, STRONG: 1, EM: 1, UL: 1, OL: 1, LI: 1, A: 1, CODE: 1, PRE: 1, BLOCKQUOTE: 1, H2: 1, H3: 1, H4: 1, HR: 1 };
+  function safeHref(href) {
+    try {
+      var u = new URL(href, API + "/");
+      return /^(https?:|mailto:)$/.test(u.protocol) ? u.href : null;
+    } catch (e) { return null; }
+  }
+  function copyRich(from, to) {
+    Array.prototype.forEach.call(from.childNodes, function (n) {
+      if (n.nodeType === 3) { to.appendChild(document.createTextNode(n.nodeValue)); return; }
+      if (n.nodeType !== 1) return;
+      if (!RICH_TAGS[n.tagName]) { copyRich(n, to); return; }
+      var node = document.createElement(n.tagName.toLowerCase());
+      if (n.tagName === "A") {
+        var href = safeHref(n.getAttribute("href") || "");
+        if (href) { node.setAttribute("href", href); node.setAttribute("target", "_blank"); node.setAttribute("rel", "noopener noreferrer"); }
+      }
+      if (n.tagName === "OL" && /^\d{1,4}$/.test(n.getAttribute("start") || "")) node.setAttribute("start", n.getAttribute("start"));
+      copyRich(n, node);
+      to.appendChild(node);
+    });
+    return to;
+  }
+  function richText(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = String(html);
+    return copyRich(tpl.content, document.createDocumentFragment());
+  }
+  function sourceLink(s) {
+    var attrs = { dir: "auto", class: "sb-source-title", "data-slug": s.slug || null, text: s.title || s.slug };
+    var href = s.url ? safeHref(s.url) : null;
+    if (!href) return el("span", attrs);
+    attrs.href = href; attrs.target = "_blank"; attrs.rel = "noopener";
+    if (s.lang) attrs.hreflang = s.lang;
+    return el("a", attrs);
   }
   function helpfulRow(m) {
     var row = el("div", { class: "sb-helpful", role: "group" });
@@ -636,6 +713,14 @@
   }
   function disableQuickReplies() {
     ui.log.querySelectorAll(".sb-quick button").forEach(function (b) { b.disabled = true; });
+    updateAgentButton();
+  }
+  // "Talk to an agent" is offered once: as the bot's quick reply when it shows one, else in the tools row.
+  function updateAgentButton() {
+    if (!ui.agentBtn) return;
+    var status = conversation && conversation.status;
+    var chip = ui.log.querySelector(".sb-quick button[data-agent-chip]:not(:disabled)");
+    ui.agentBtn.hidden = status !== "bot" || !!chip;
   }
 
   function addMessage(m) {
@@ -656,6 +741,7 @@
       if (s === null || +s > m.seq) { after = rows[i]; break; }
     }
     ui.log.insertBefore(li, after);
+    updateAgentButton();
     if (!isOpen && m.sender !== "user" && m.seq > (session && session.seen || 0)) { unread++; updateBadge(); }
     if (session && isOpen) { session.seen = Math.max(session.seen || 0, m.seq); saveSession(); }
     scrollDown();
@@ -664,8 +750,10 @@
     if (!ui.log) return;
     requestAnimationFrame(function () { ui.log.scrollTop = ui.log.scrollHeight; });
   }
+  var rateLimitText = "";             // the server's localised rate-limit message, for local refusals
   function showError(err, text) {
     if (err && err.retryAfter) sendBlockedUntil = Date.now() + err.retryAfter * 1000;
+    if (err && err.code === "rate_limited" && err.message) rateLimitText = err.message;
     var localized = err && err.message && /^(invalid_contact|message_too_long|rate_limited)$/.test(err.code || "");
     ui.alert.textContent = text || (localized ? err.message : t("ui.widget.error_generic"));
     ui.alert.hidden = false;
@@ -678,7 +766,12 @@
   function submit() {
     var text = ui.input.value.trim();
     if (!text) return;
-    if (Date.now() < sendBlockedUntil) { showError({ retryAfter: Math.ceil((sendBlockedUntil - Date.now()) / 1000) }); return; }
+    if (Date.now() < sendBlockedUntil) {
+      // Still inside the server's Retry-After: say the same thing the server said, not a generic error.
+      var wait = Math.ceil((sendBlockedUntil - Date.now()) / 1000);
+      showError({ code: "rate_limited", message: rateLimitText, retryAfter: wait }, rateLimitText || null);
+      return;
+    }
     ui.input.value = ""; autosize();
     send(text);
   }
