@@ -317,3 +317,17 @@ def test_build_bot_serves_the_resolved_model_and_keys_the_index_by_it(
     assert _RecordingEmbedder.loaded == [expected]
     assert fake_builder.builds == ([key] if adapt_on else [])
     assert built.retriever.index.manifest.model == f"hash:{expected}"
+
+
+def test_adapt_cli_prints_the_adapted_folder_and_does_nothing_when_off(
+    tiny_kb: Path, base: Path, tmp_path: Path, fake_builder: FakeBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from retrieval.__main__ import main
+
+    common = ["adapt", "--kb", str(tiny_kb), "--base-model", str(base), "--data-dir", str(tmp_path), "--no-progress"]
+    assert main([*common, "--no-adapt"]) == 0
+    assert "adaptation is off" in capsys.readouterr().out and fake_builder.builds == []
+    assert main([*common, "--epochs", "1"]) == 0
+    key = adaptation_key(tiny_kb, base, AdaptRecipe(**{**DEFAULT_RECIPE.to_dict(), "epochs": 1}))
+    assert capsys.readouterr().out.strip() == str(tmp_path / "models" / f"adapted-{key[:16]}")
+    assert fake_builder.builds == [key]
