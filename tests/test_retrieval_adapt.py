@@ -309,7 +309,7 @@ def test_build_bot_serves_the_resolved_model_and_keys_the_index_by_it(
     import bot.assembly
 
     _RecordingEmbedder.loaded = []
-    monkeypatch.setattr(bot.assembly, "SentenceTransformerEmbedder", _RecordingEmbedder)
+    monkeypatch.setattr(bot.assembly, "make_embedder", lambda model, backend, threads=None: _RecordingEmbedder(model))
     settings = _settings(tiny_kb, base, tmp_path / "data", adapt_model=adapt_on)
     built = bot.assembly.build_bot(settings)
     key = adaptation_key(tiny_kb, base, DEFAULT_RECIPE)
@@ -320,9 +320,16 @@ def test_build_bot_serves_the_resolved_model_and_keys_the_index_by_it(
 
 
 def test_adapt_cli_prints_the_adapted_folder_and_does_nothing_when_off(
-    tiny_kb: Path, base: Path, tmp_path: Path, fake_builder: FakeBuilder, capsys: pytest.CaptureFixture[str]
+    tiny_kb: Path,
+    base: Path,
+    tmp_path: Path,
+    fake_builder: FakeBuilder,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from retrieval.__main__ import main
+
+    monkeypatch.setenv("SUPPORTBOT_ADAPT_MODEL", "true")
 
     common = ["adapt", "--kb", str(tiny_kb), "--base-model", str(base), "--data-dir", str(tmp_path), "--no-progress"]
     assert main([*common, "--no-adapt"]) == 0
