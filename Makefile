@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup install model onnx index browser run test test-fast eval bench lint check-kb clean
+.PHONY: help setup install model onnx adapt index browser run test test-fast eval bench lint check-kb clean
 
 help:
 	@echo "make run    set up, then serve the demo help center, widget and agent console on http://$(HOST):$(PORT)"
@@ -41,8 +41,13 @@ model: $(MODEL_DIR)/modules.json
 onnx: model
 	$(PY) -m retrieval export-onnx --model $(MODEL_DIR)
 
-# Loads the saved index and rebuilds it only when the knowledge base or the model changed.
-index: model onnx
+# Fine-tunes the model on the knowledge base (minutes, with a progress bar) when no adapted model is
+# cached for this base model, knowledge base and recipe; a no-op unless SUPPORTBOT_ADAPT_MODEL=true.
+adapt: model
+	$(PY) -m retrieval adapt
+
+# Loads the saved index and rebuilds it only when the knowledge base or the served model changed.
+index: adapt onnx
 	$(PY) -m retrieval build-index
 
 # Debian's Chromium for the browser tests (Playwright drives it; nothing downloads a browser).

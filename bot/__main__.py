@@ -48,9 +48,10 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from bot.assembly import load_calibration
     from retrieval import SentenceTransformerEmbedder, load_retriever
+    from retrieval.adapt import served_model
 
     settings = _settings(args.kb)
-    retriever = load_retriever(settings.kb_path, SentenceTransformerEmbedder(settings.embedding_model), settings.index_dir)
+    retriever = load_retriever(settings.kb_path, SentenceTransformerEmbedder(served_model(settings)), settings.index_dir)
     cal = load_calibration(retriever, settings.index_dir, top_k=settings.top_k, refit=True)
     print(json.dumps({"weights": cal.weights, "bias": cal.bias, "ece_cv": cal.ece, "n": cal.n}, indent=2))
     return 0

@@ -14,6 +14,7 @@ from bot.question_set import fit_half, load_question_rows, rows_digest
 from bot.turn import Bot
 from config.settings import PROJECT_ROOT, Settings
 from retrieval import Embedder, Retriever, load_retriever
+from retrieval.adapt import served_model
 from retrieval.embedder import make_embedder
 
 log = logging.getLogger(__name__)
@@ -82,10 +83,11 @@ def load_calibration(
     return cal
 
 
-def load_embedder(settings: Settings) -> Embedder:
-    """The model on ``settings.embedding_backend``; the ONNX backends import no torch."""
+def load_embedder(settings: Settings, model: str | None = None) -> Embedder:
+    """The served model (``retrieval.adapt.served_model``: the KB-adapted one when ``adapt_model``
+    is on, unless ``model`` is given) on ``settings.embedding_backend``; the ONNX backends import no torch."""
     return make_embedder(
-        settings.embedding_model, settings.embedding_backend, threads=settings.embedding_threads or None
+        model or served_model(settings), settings.embedding_backend, threads=settings.embedding_threads or None
     )
 
 

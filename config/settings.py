@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="How long the server gathers concurrent messages into one encode (0: only those already waiting).",
     )
     encode_max_batch: int = Field(32, ge=1, le=512, description="Most messages the server encodes in one call.")
+    adapt_model: bool = Field(
+        False,
+        description="Serve the embedding model fine-tuned on the knowledge base (built once and cached under "
+        "<data dir>/models); off (the default until the whole bot is measured with it) serves the base "
+        "embedding_model as it is.",
+    )
     top_k: int = Field(5, ge=1, le=20, description="Articles retrieved per message.")
     language_backend: str = Field("", description="Language detector: langdetect or lingua (empty: the measured default).")
     language_switch_confidence: float = Field(

@@ -42,12 +42,28 @@ def _cmd_export_onnx(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kb_settings(args: argparse.Namespace) -> Settings:
+    """The server's settings for ``--kb`` (another knowledge base gets its own data folder), with
+    ``--model`` as the base model and ``--no-adapt`` turning the adaptation off."""
+    settings = Settings().for_kb(args.kb)
+    update: dict[str, object] = {}
+    if args.model:
+        update["embedding_model"] = args.model
+    if args.no_adapt:
+        update["adapt_model"] = False
+    return settings.model_copy(update=update) if update else settings
+
+
 def _cmd_build_index(args: argparse.Namespace) -> int:
+    from retrieval.adapt import served_model
     from retrieval.embedder import make_embedder
     from retrieval.retriever import load_retriever
 
-    index_dir = Path(args.out) if args.out else Settings().index_dir
-    embedder = make_embedder(args.model, args.backend)
+    settings = _kb_settings(args)
+    index_dir = Path(args.out) if args.out else settings.index_dir
+    model = served_model(settings, progress=not args.no_progress)
+    print(f"model: {model}")
+    embedder = make_embedder(model, args.backend)
     retriever = load_retriever(args.kb, embedder, index_dir, on_rebuild=lambda why: print(f"rebuilding: {why}"))
     print(f"index at {index_dir}: {len(retriever.index.passages)} passages, {len(retriever.articles)} articles")
     return 0
@@ -58,9 +74,13 @@ def _cmd_adapt(args: argparse.Namespace) -> int:
 
     from retrieval.adapt import DEFAULT_RECIPE, adapted_model_path
 
+    settings = _kb_settings(args)
+    if not settings.adapt_model:
+        print(f"adaptation is off (SUPPORTBOT_ADAPT_MODEL=false or --no-adapt): serving {settings.embedding_model}")
+        return 0
     recipe = DEFAULT_RECIPE if args.epochs is None else dataclasses.replace(DEFAULT_RECIPE, epochs=args.epochs)
-    data_dir = Path(args.data_dir) if args.data_dir else Settings().data_dir
-    print(adapted_model_path(args.kb, args.base_model, data_dir, recipe, progress=not args.no_progress))
+    data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir
+    print(adapted_model_path(args.kb, settings.embedding_model, data_dir, recipe, progress=not args.no_progress))
     return 0
 
 
@@ -107,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build-index", help="build (or verify) the FAISS index of a knowledge base")
     p.add_argument("--kb", default=str(settings.kb_path), help="kb_articles folder or JSONL file")
     p.add_argument("--out", default=None, help="index folder (default: <data dir>/index)")
-    p.add_argument("--model", default=settings.embedding_model, help="sentence-transformers model name or path")
+    p.add_argument(
+        "--model", default=None, help="base sentence-transformers model name or path (default: the setting)"
+    )
+    p.add_argument("--no-adapt", action="store_true", help="index with the base model, not the adapted one")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar while adapting")
     p.add_argument(
         "--backend", default=settings.embedding_backend, choices=BACKENDS, help="the backend whose vectors to index"
     )
@@ -116,8 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         "adapt", help="fine-tune the embedding model on the knowledge base (cached); prints its folder"
     )
     p.add_argument("--kb", default=str(settings.kb_path), help="kb_articles folder or JSONL file")
-    p.add_argument("--base-model", default=settings.embedding_model, help="sentence-transformers model name or path")
-    p.add_argument("--data-dir", default=None, help="the model goes under <data dir>/models (default: var)")
+    p.add_argument(
+        "--base-model", dest="model", default=None, help="sentence-transformers model name or path (default: the setting)"
+    )
+    p.add_argument("--no-adapt", action="store_true", help="do nothing (as SUPPORTBOT_ADAPT_MODEL=false)")
+    p.add_argument(
+        "--data-dir", default=None, help="the model goes under <data dir>/models (default: the knowledge base's data dir)"
+    )
     p.add_argument("--epochs", type=_positive, default=None, help="override the recipe's epochs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_adapt)

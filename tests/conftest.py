@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -46,11 +47,21 @@ def embedder(model_path: Path) -> SentenceTransformerEmbedder:
 
 @pytest.fixture(scope="session")
 def kb_retriever(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    """The real knowledge base; reuses the index `make` built when it is current."""
+    """The real knowledge base with the base model; reuses the index `make` built when it is
+    current. `make` builds the server's index with the adapted model (``Settings.adapt_model``), and
+    the ``python -m bot`` subprocess tests serve that one, so an index of another model is left
+    alone (this fixture builds its own) rather than rebuilt back and forth."""
     index_dir = ROOT / "var" / "index"
-    if not (index_dir / "manifest.json").is_file():
+    if _index_model(index_dir) != embedder.model_id:
         index_dir = tmp_path_factory.mktemp("index")
     return load_retriever(KB, embedder, index_dir)
+
+
+def _index_model(index_dir: Path) -> str | None:
+    try:
+        return str(json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))["model"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 @pytest.fixture
