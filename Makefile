@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup install model onnx adapt index browser run test test-fast eval bench lint check-kb clean
+.PHONY: help setup install model onnx adapt index prepare browser run test test-fast eval bench lint check-kb clean
 
 help:
 	@echo "make run    set up, then serve the demo help center, widget and agent console on http://$(HOST):$(PORT)"
@@ -54,7 +54,11 @@ index: adapt onnx
 browser:
 	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-setup: index
+# What the server's start-up loads instead of computing: intent exemplar vectors and the calibration.
+prepare: index
+	$(PY) -m bot prepare
+
+setup: prepare
 
 run: setup
 	$(PY) -m handoff migrate

@@ -1,4 +1,4 @@
-"""``python -m bot ask [--kb PATH] [--json] TEXT``, and ``python -m bot calibrate``."""
+"""``python -m bot ask [--kb PATH] [--json] TEXT``, ``python -m bot calibrate`` and ``python -m bot prepare``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,20 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    """Build, once, what the server's start-up then only loads: the intent exemplar vectors and the
+    confidence calibration beside the index (``make setup`` runs this after the index)."""
+    import time
+
+    from bot.assembly import build_bot
+
+    settings = _settings(args.kb)
+    started = time.perf_counter()
+    build_bot(settings)
+    print(f"bot prepared in {time.perf_counter() - started:.1f} s: {settings.index_dir}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -69,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("calibrate", help="refit the confidence calibration on eval/data")
     p.add_argument("--kb", default=None)
     p.set_defaults(func=_cmd_calibrate)
+    p = sub.add_parser("prepare", help="encode the intent exemplars and fit the calibration now, not at start-up")
+    p.add_argument("--kb", default=None)
+    p.set_defaults(func=_cmd_prepare)
     args = parser.parse_args(argv)
     from retrieval import RetrievalError
 

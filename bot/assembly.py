@@ -97,7 +97,7 @@ def build_bot(settings: Settings, *, embedder: Embedder | None = None) -> Bot:
     retriever = load_retriever(settings.kb_path, emb, settings.index_dir)
     return Bot(
         retriever=retriever,
-        intents=IntentClassifier.build(emb),
+        intents=IntentClassifier.build(emb, cache_dir=settings.index_dir, cache_key=settings.embedding_backend),
         calibrator=load_calibration(retriever, settings.index_dir, top_k=settings.top_k),
         catalog=load_catalog(),
         thresholds=thresholds(settings),

@@ -12,15 +12,19 @@ Three signals are combined, all pure once the message has been encoded:
 * the escalate flag of the retriever's best article, trusted only when its score is confident and
   the message itself does not look benign.
 
-``IntentClassifier.build`` reads the exemplar files and encodes them once; nothing is read or loaded
-at import time. Thresholds and where they came from: ``IntentThresholds`` and docs/escalation.md.
+``IntentClassifier.build`` reads the exemplar files and encodes them once (or loads the vectors saved
+beside the index by an earlier start with the same model and files); nothing is read or loaded at
+import time. Thresholds and where they came from: ``IntentThresholds`` and docs/escalation.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -194,8 +198,17 @@ class IntentClassifier:
         embedder: Embedder,
         thresholds: IntentThresholds | None = None,
         exemplar_dir: Path = EXEMPLAR_DIR,
+        *,
+        cache_dir: Path | None = None,
+        cache_key: str = "",
     ) -> Self:
-        """Read the exemplar files and encode every phrase once with the query prompt."""
+        """Read the exemplar files and encode every phrase once with the query prompt.
+
+        :param cache_dir: where the encoded phrases are kept (``intent_exemplars.npz``): loaded when
+            they were encoded by this model (``embedder.model_id`` plus ``cache_key``, e.g. the
+            backend) from these exemplar files, else encoded and saved there. A restart then loads
+            vectors instead of encoding some two thousand phrases.
+        """
         data = {name: _read_json(exemplar_dir / f"{name}.json") for name in _EXEMPLAR_FILES}
         security_texts: list[str] = []
         cases: list[SecurityCase] = []
@@ -208,7 +221,13 @@ class IntentClassifier:
             _phrases(data["benign"]) + _phrases(data["in_scope"]) + _phrases(data["human"]),
             _phrases(data["out_of_scope"]),
         ]
-        vectors = embedder.encode_queries([t for g in groups for t in g]).astype(np.float32)
+        texts = [t for g in groups for t in g]
+        key = _bank_key(embedder.model_id, cache_key, texts)
+        vectors = _load_bank(cache_dir, key, len(texts)) if cache_dir is not None else None
+        if vectors is None:
+            vectors = embedder.encode_queries(texts).astype(np.float32)
+            if cache_dir is not None:
+                _save_bank(cache_dir, key, vectors)
         bounds = np.cumsum([0] + [len(g) for g in groups])
         parts = [vectors[bounds[i] : bounds[i + 1]] for i in range(len(groups))]
         case_rows = tuple(
@@ -282,6 +301,39 @@ class IntentClassifier:
 
 
 _EXEMPLAR_FILES = ("security", "benign", "in_scope", "human", "out_of_scope", "keywords")
+BANK_FILE = "intent_exemplars.npz"
+
+
+def _bank_key(model_id: str, cache_key: str, texts: Sequence[str]) -> str:
+    """What the saved vectors depend on: the model, the caller's extra key and every phrase in order."""
+    h = hashlib.sha256()
+    for part in (model_id, cache_key, *texts):
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def _load_bank(folder: Path, key: str, rows: int) -> np.ndarray | None:
+    """The saved phrase vectors when they carry ``key`` and ``rows`` rows; None for a miss or a bad file."""
+    path = folder / BANK_FILE
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as f, np.load(f, allow_pickle=False) as saved:
+            if str(saved["key"]) != key:
+                return None
+            vectors = np.asarray(saved["vectors"], dtype=np.float32)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None  # a torn or foreign file: encode again and overwrite it
+    return vectors if vectors.ndim == 2 and vectors.shape[0] == rows else None
+
+
+def _save_bank(folder: Path, key: str, vectors: np.ndarray) -> None:
+    """Write the vectors next to the index, atomically (a crash leaves the old file or none)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{BANK_FILE}.{os.getpid()}.tmp"
+    with tmp.open("wb") as f:
+        np.savez(f, key=np.array(key), vectors=vectors)
+    os.replace(tmp, folder / BANK_FILE)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -136,3 +136,15 @@ def test_ask_cli_json_keys() -> None:
     assert {"slug", "lang", "title", "score"} <= set(data["hits"][0])
     if data["action"] == "answer":
         assert {"slug", "lang", "text"} <= set(data["answer"])
+
+
+def test_prepare_cli_leaves_the_exemplar_vectors_beside_the_index() -> None:
+    from bot.intents import BANK_FILE
+    from config import Settings
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "prepare"], capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "bot prepared" in out.stdout
+    assert (Settings().index_dir / BANK_FILE).is_file()
