@@ -144,6 +144,8 @@ def _cmd_bench(args: argparse.Namespace, embedder: Embedder | None) -> dict[str,
         duration_s=args.duration,
         warmup_s=args.warmup,
         sizes=args.sizes,
+        restart_backends=args.restart_backends,
+        restart_cycles=args.restart_cycles,
         reports=Path(args.reports),
         work=Path(args.work) if args.work else None,
         command=" ".join(["python -m eval", *args.argv]),
@@ -250,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--sizes", type=_csv(int), default=(1_000, 10_000, 100_000),
         help="synthetic article counts for the index scale part ('' to skip)",
     )
+    p.add_argument(
+        "--restart-backends", type=_csv(str, BACKENDS), default=("torch", "onnx-int8"),
+        help="backends whose start and SIGKILL restart are timed (default: torch,onnx-int8; '' to skip)",
+    )
+    p.add_argument("--restart-cycles", type=_positive, default=4, help="starts per backend (default 4)")
     p.add_argument("--reports", default=str(REPORTS), help="report root (default: eval/reports)")
     p.add_argument("--work", default=None, help="scratch folder (default: <data dir>/bench)")
     p.set_defaults(func=_cmd_bench)

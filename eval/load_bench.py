@@ -6,16 +6,22 @@ one after another (``POST .../messages``) with no think time, and starts a new c
 would make turns cheaper than they are). The first ``warmup_s`` seconds are not counted. The server
 runs with the production settings of the machine (environment and ``.env``), in a data folder of its
 own; the one change is the per-IP rate limit, raised because every simulated user shares 127.0.0.1.
+
+:func:`run_restart` times what an operator waits for after a crash: process start to the first
+``/healthz`` 200, for a first start and after each SIGKILL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,16 +170,23 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Server:
-        # Migrations once, before the workers race to apply them.
+        self.migrate()
+        self.spawn()
+        self._wait_ready()
+        return self
+
+    def migrate(self) -> None:
+        """Migrations once, before the workers race to apply them."""
         subprocess.run([sys.executable, "-m", "handoff", "migrate"], cwd=self.folder, check=True,
                        stdout=subprocess.DEVNULL)
+
+    def spawn(self) -> None:
+        """Start uvicorn (appending to the log) and return at once."""
         command = [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
                    "--port", str(self.port), "--workers", str(self.workers), "--log-level", "info",
                    "--no-access-log", "--timeout-worker-healthcheck", str(HEALTHCHECK_S)]
-        with self.log.open("wb") as out:
+        with self.log.open("ab") as out:
             self._proc = subprocess.Popen(command, cwd=self.folder, stdout=out, stderr=subprocess.STDOUT)
-        self._wait_ready()
-        return self
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -185,6 +198,28 @@ class Server:
                 return
             time.sleep(0.5)
         raise RuntimeError(f"server not ready after {STARTUP_TIMEOUT_S} s; see {self.log}")
+
+    def wait_healthy(self, poll_s: float = 0.05) -> None:
+        """Block until ``GET /healthz`` answers 200 (what a load balancer or an operator waits for)."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            assert self._proc is not None
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self._proc.returncode}; see {self.log}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as r:  # noqa: S310 - loopback
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(poll_s)
+        raise RuntimeError(f"server not healthy after {STARTUP_TIMEOUT_S} s; see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash or the OOM killer would, and reap it."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGKILL)
+        self._proc.wait()
 
     def rss(self) -> dict[str, Any]:
         assert self._proc is not None
@@ -224,3 +259,48 @@ def run_load(
         summary["rss_after_load"] = server.rss()
     summary.update({"workers": workers, "users": users})
     return summary
+
+
+def run_restart(data_dir: Path, work: Path, settings: dict[str, Any], *, cycles: int) -> dict[str, Any]:
+    """Start the server on a copy of ``data_dir`` (everything built) and time process start to the
+    first ``/healthz`` 200; then ``cycles - 1`` times: one conversation with a message, SIGKILL,
+    start again, time it. Returns the first start and the restarts in seconds."""
+    folder = work / f"restart-{settings.get('embedding_backend', 'default')}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    served = folder / "data"
+    shutil.copytree(data_dir, served, ignore=shutil.ignore_patterns("*.db", "*.db-*"))
+    server = Server(folder, {**settings, "data_dir": served}, workers=1)
+    server.migrate()
+    seconds: list[float] = []
+    try:
+        for _ in range(cycles):
+            t0 = time.monotonic()
+            server.spawn()
+            server.wait_healthy()
+            seconds.append(round(time.monotonic() - t0, 2))
+            _one_message(server.url)
+            server.kill()
+    finally:
+        server.__exit__(None, None, None)
+    restarts = seconds[1:]
+    return {
+        "backend": settings.get("embedding_backend", "default"),
+        "first_start_s": seconds[0],
+        "restarts_s": restarts,
+        "restart_max_s": max(restarts) if restarts else None,
+        "restart_p50_s": percentile(restarts, 50) if restarts else None,
+    }
+
+
+def _one_message(base_url: str) -> None:
+    """A conversation and one message, so the next start recovers a database with a WAL to replay."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=60.0) as client:
+        body = client.post("/api/v1/conversations", json={"locale": "en"}).raise_for_status().json()
+        client.post(
+            f"/api/v1/conversations/{body['conversation_id']}/messages",
+            json={"text": "my withdrawal has not arrived"},
+            headers={"Authorization": f"Bearer {body['token']}"},
+        ).raise_for_status()

@@ -6,6 +6,7 @@
 2. The real server (:mod:`eval.load_bench`) under simulated widget users, for 1 and 2 workers.
 3. The server's memory after that load.
 4. The index at 1k, 10k and 100k synthetic articles (:mod:`eval.scale_bench`).
+5. Start-up: process start to the first ``/healthz`` 200, first start and after SIGKILLs.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class BenchOptions:
     duration_s: float = 60.0
     warmup_s: float = 5.0
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    restart_backends: tuple[str, ...] = ("torch", "onnx-int8")
+    restart_cycles: int = 4
     reports: Path = REPORTS
     work: Path | None = None
     command: str = "python -m eval bench"
@@ -132,7 +135,7 @@ def kb_vectors(bot: Any) -> tuple[np.ndarray, list[int]]:
 def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Every part of the bench; the payload of ``bench.json``."""
     from bot.assembly import load_question_rows
-    from eval.load_bench import run_load
+    from eval.load_bench import run_load, run_restart
     from eval.scale_bench import run_scale
 
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -151,6 +154,7 @@ def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], No
         "latency": [],
         "load": [],
         "scale": None,
+        "restart": [],
     }
     base: tuple[np.ndarray, list[int]] | None = None
     data_dirs: dict[str, Path] = {}
@@ -169,13 +173,19 @@ def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], No
     for row in payload["latency"]:
         row["encode_p50_over_torch"] = ratio(row["encode"]["p50_ms"], torch_row["encode"]["p50_ms"]) if torch_row else None
     load_texts = [r["text"] for r in rows]
-    for backend in options.server_backends:
+
+    def prepared(backend: str) -> Path:
+        """The backend's data folder with its index, calibration and exemplar vectors built."""
         if backend not in data_dirs:
-            say(f"load [{backend}]: preparing its data folder")
+            say(f"[{backend}]: preparing its data folder")
             data_dirs[backend] = work / f"data-{backend}"
             _, bot = turn_latency(settings, backend, texts[:WARMUP_TURNS], data_dirs[backend], say)
             del bot
             gc.collect()
+        return data_dirs[backend]
+
+    for backend in options.server_backends:
+        prepared(backend)
         for workers in options.workers:
             say(f"load [{backend}, {workers} worker(s)]: {options.users} users for {options.duration_s:.0f} s")
             server_settings = {"embedding_backend": backend, "embedding_model": settings.embedding_model}
@@ -190,6 +200,16 @@ def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], No
             payload["load"].append(summary)
             say(f"load [{backend}, {workers} worker(s)]: {json.dumps(summary)}")
             write_bench(payload, options.reports)  # a partial report survives a later failure
+    for backend in options.restart_backends:
+        say(f"restart [{backend}]: {options.restart_cycles} starts, a SIGKILL before each but the first")
+        server_settings = {"embedding_backend": backend, "embedding_model": settings.embedding_model}
+        try:
+            row = run_restart(prepared(backend), work, server_settings, cycles=options.restart_cycles)
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            row = {"backend": backend, "failed": str(exc)}
+        payload["restart"].append(row)
+        say(f"restart [{backend}]: {json.dumps(row)}")
+        write_bench(payload, options.reports)
     if options.sizes and base is not None:
         payload["scale"] = run_scale(base[0], base[1], options.sizes, progress=say)
     payload["seconds"] = round(time.perf_counter() - began, 1)
@@ -268,6 +288,24 @@ def bench_markdown(payload: dict[str, Any]) -> str:
                 f"| {r['articles']} | {r['vectors']} | {r['kind']} | {r['build_s']} | {r['index_mb']} "
                 f"| {r['rss_growth_mb']} | {_ms(r['query_ms_p50'])} | {_ms(r['query_ms_p95'])} "
                 f"| {_ms(r.get('exact_query_ms_p50'))} | {r['recall_at_10']} | {sweep} |"
+            )
+    restart = payload.get("restart")
+    if restart:
+        lines += [
+            "",
+            "## 5. Start-up: process start to the first `/healthz` 200 (one worker; restarts follow a SIGKILL)",
+            "",
+            "| backend | first start s | restarts s | restart p50 s | restart max s |",
+            "|---|---|---|---|---|",
+        ]
+        for r in restart:
+            if "failed" in r:
+                lines.append(f"| {r['backend']} | failed: {r['failed']} |")
+                continue
+            lines.append(
+                f"| {r['backend']} | {r['first_start_s']} | {', '.join(str(v) for v in r['restarts_s'])} "
+                f"| {r['restart_p50_s'] if r['restart_p50_s'] is not None else '–'} "
+                f"| {r['restart_max_s'] if r['restart_max_s'] is not None else '–'} |"
             )
     lines += [
         "",

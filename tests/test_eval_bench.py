@@ -120,6 +120,17 @@ def test_write_bench_writes_json_and_markdown(tmp_path: Path) -> None:
     assert "| 1000 | 10900 | Flat (exact) |" in text
 
 
+def test_bench_markdown_has_the_restart_section() -> None:
+    payload = {**_payload(), "restart": [
+        {"backend": "torch", "first_start_s": 8.4, "restarts_s": [7.9, 8.1], "restart_p50_s": 7.9, "restart_max_s": 8.1},
+        {"backend": "onnx", "failed": "server exited with 1"},
+    ]}
+    text = bench_markdown(payload)
+    assert "## 5. Start-up" in text
+    assert "| torch | 8.4 | 7.9, 8.1 | 7.9 | 8.1 |" in text
+    assert "| onnx | failed: server exited with 1 |" in text
+
+
 def test_bench_markdown_without_load_or_scale() -> None:
     payload = {**_payload(), "load": [], "scale": None}
     text = bench_markdown(payload)
