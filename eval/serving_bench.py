@@ -134,7 +134,7 @@ def kb_vectors(bot: Any) -> tuple[np.ndarray, list[int]]:
 
 def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Every part of the bench; the payload of ``bench.json``."""
-    from bot.assembly import load_question_rows
+    from bot.assembly import QUESTION_SET, load_question_rows
     from eval.load_bench import run_load, run_restart
     from eval.scale_bench import run_scale
 
@@ -142,7 +142,7 @@ def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], No
     began = time.perf_counter()
     work = options.work or settings.data_dir / "bench"
     work.mkdir(parents=True, exist_ok=True)
-    rows = [r for r in load_question_rows() if r.get("kind") == "in_scope"]
+    rows = [r for r in load_question_rows(QUESTION_SET) if r.get("kind") == "in_scope"]
     texts = bench_texts(rows, options.turns)
     payload: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),

@@ -151,3 +151,17 @@ def test_bench_cli_parses_lists() -> None:
     args = build_parser().parse_args(["bench", "--backends", "onnx,onnx-int8", "--sizes", "1000,10000", "--workers", "2"])
     assert args.backends == ("onnx", "onnx-int8") and args.sizes == (1000, 10000) and args.workers == (2,)
     assert args.duration == 60.0 and args.users == 50
+
+
+def test_run_bench_smoke_on_the_real_model(tmp_path: Path) -> None:
+    """The whole bench path on the real model with every heavy part switched off: it runs, and it
+    writes the report (it once failed at its first line when a helper's signature changed)."""
+    from config import Settings
+    from eval.serving_bench import BenchOptions, run_bench
+
+    options = BenchOptions(backends=("torch",), server_backends=(), turns=3, sizes=(), restart_backends=(),
+                           reports=tmp_path / "reports", work=tmp_path / "work")
+    payload = run_bench(Settings(), options, log=lambda line: None)
+    assert [r["backend"] for r in payload["latency"]] == ["torch"]
+    assert payload["latency"][0]["turn"]["n"] == 3 and payload["restart"] == []
+    assert (tmp_path / "reports" / payload["date"] / "bench.md").is_file()
