@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     language_switch_confidence: float = Field(
         0.80, ge=0, le=1, description="A conversation switches language only above this detection confidence."
     )
+    act_min_probability: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description=(
+            "The dialogue-act head's probability needed to answer a message as small talk (a kind reply) or as "
+            "vague (one question back) instead of with an article; 1 turns both off."
+        ),
+    )
     answer_min_confidence: float = Field(
         0.70, ge=0, le=1, description="Calibrated confidence needed to answer with an article."
     )
