@@ -96,7 +96,7 @@ SMALLTALK = [
     ("es", "hola, buenas tardes", "greeting"),
     ("ru", "Здравствуйте!", "greeting"),
     ("zh", "你好", "greeting"),
-    ("ja", "こんにちは", "greeting"),
+    ("ja", "おはようございます", "greeting"),
     ("ko", "안녕하세요", "greeting"),
     ("ar", "مرحبا", "greeting"),
     ("pt", "olá, bom dia", "greeting"),
