@@ -15,12 +15,13 @@ from handoff.agents import (
     disable_agent,
     enable_agent,
     get_agent,
+    key_owner,
     list_agents,
     touch_agent,
 )
 from handoff.assignments import agent_reply, claim, claim_next, release, resolve
 from handoff.backlog import agent_may_see, list_queue, wait_info
-from handoff.conversations import find_by_token_hash, get_conversation, list_messages
+from handoff.conversations import find_by_token_hash, get_conversation, latest_reply_action, list_messages
 from handoff.credentials import hash_secret, new_api_key
 from handoff.db import open_db
 from handoff.entries import count_held, get_active_entry
@@ -85,6 +86,7 @@ from handoff.operations import (
     reopen,
     request_person,
     start_conversation,
+    withdraw_request,
 )
 from handoff.queue_views import (
     ConversationView,
@@ -163,6 +165,7 @@ __all__ = [
     "find_key",
     "get_active_entry",
     "get_agent",
+    "key_owner",
     "get_conversation",
     "get_transcript",
     "hash_secret",
@@ -171,6 +174,7 @@ __all__ = [
     "last_user_text",
     "leave_contact",
     "list_agents",
+    "latest_reply_action",
     "list_messages",
     "list_queue",
     "messages_by_id",
@@ -189,6 +193,7 @@ __all__ = [
     "rotate_key",
     "save_response",
     "start_conversation",
+    "withdraw_request",
     "touch_agent",
     "transcript_to_json",
     "transcript_to_text",

@@ -64,6 +64,16 @@ def authenticate(db: Database, api_key: str) -> Agent | None:
     return Agent.from_row(rows[0])
 
 
+def key_owner(db: Database, api_key: str) -> Agent | None:
+    """The agent owning ``api_key`` whether enabled or not (``None`` for an unknown key), so a sign-in
+    can say *why* it is refused: an unknown key, or a known key of a disabled agent."""
+    key_hash = hash_secret(api_key)
+    rows = list(db.query("SELECT * FROM agents WHERE key_hash = ?", [key_hash]))
+    if not rows or not hmac.compare_digest(rows[0]["key_hash"], key_hash):
+        return None
+    return Agent.from_row(rows[0])
+
+
 def get_agent(db: Database, agent_id: int) -> Agent:
     """Return the agent.
 

@@ -240,3 +240,17 @@ def _update(db: Database, conversation_id: str, column: str, value: str, *, now:
     if not rows:
         raise ConversationNotFound(f"conversation {conversation_id} not found")
     return Conversation.from_row(rows[0])
+
+
+def latest_reply_action(db: Database, conversation_id: str) -> str | None:
+    """The ``action`` of the latest message not written by the user (``None`` if none or unset), so a
+    caller can tell whether it already acknowledged the user's last few messages."""
+    row = db.execute(
+        "SELECT meta FROM messages WHERE conversation_id = ? AND sender != 'user' ORDER BY seq DESC LIMIT 1",
+        [conversation_id],
+    ).fetchone()
+    if row is None:
+        return None
+    meta = json.loads(row[0] or "{}")
+    action = meta.get("action") if isinstance(meta, dict) else None
+    return str(action) if action else None

@@ -55,8 +55,8 @@ def record_feedback(
             raise InvalidFeedback("feedback needs a rating, or a message_id and helpful")
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise InvalidFeedback(f"rating must be an integer from 1 to 5, got {rating!r}")
-        if conversation.resolved_at is None:
-            raise InvalidFeedback("the conversation can be rated once it has been resolved")
+        if conversation.resolved_at is None and not _agent_closed_a_handoff(db, conversation_id):
+            raise InvalidFeedback("the conversation can be rated once an agent has resolved it")
         conflict = "(conversation_id) WHERE message_id IS NULL"
     rows = write_returning(
         db,
@@ -82,3 +82,14 @@ def _require_bot_message(db: Database, conversation_id: str, message_id: int) ->
         raise InvalidFeedback(f"message {message_id} is not part of conversation {conversation_id}")
     if row[1] != Sender.BOT:
         raise InvalidFeedback(f"message {message_id} is not a bot answer")
+
+
+def _agent_closed_a_handoff(db: Database, conversation_id: str) -> bool:
+    """Whether an agent has closed a handoff of this conversation: resolved it, or resolved it and
+    handed it back to the bot (both offer the rating; a user withdrawing a request does not)."""
+    row = db.execute(
+        "SELECT 1 FROM queue_entries WHERE conversation_id = ? AND status IN ('resolved', 'returned') "
+        "AND claimed_at IS NOT NULL LIMIT 1",
+        [conversation_id],
+    ).fetchone()
+    return row is not None

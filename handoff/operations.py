@@ -312,6 +312,28 @@ def request_person(
     return Written(True, conv, ack, (ack,) if notice is None else (ack, notice), position)
 
 
+def withdraw_request(
+    db: Database, conversation_id: str, compose: Compose, *, now: datetime
+) -> Written | None:
+    """The user no longer needs a person ("never mind, I found it") while still waiting: the queue
+    entry closes as ``returned``, the conversation goes back to the bot (audited, actor ``user``) with
+    a fresh unconfident streak, and ``compose``'s notes are stored, atomically.
+
+    :returns: ``None`` (nothing written) unless the conversation is waiting; an agent who has joined
+        is not walked out on.
+    :raises ConversationNotFound: if there is no such conversation.
+    """
+    with db.atomic():
+        conv, state = lock_state(db, conversation_id, now)
+        if conv.status != ConversationStatus.WAITING:
+            return None
+        tickets.return_to_bot(db, conversation_id, actor="user", reason="user_withdrew", now=now)
+        convs.set_bot_state(db, conversation_id, {**state, "unconfident_streak": 0}, now=now)
+        conv = convs.get_conversation(db, conversation_id)
+        stored = [store_note(db, conversation_id, note, now) for note in compose(conv)]
+    return Written(True, conv, None, tuple(stored))
+
+
 def leave_contact(db: Database, conversation_id: str, contact: str, compose: Compose, *, now: datetime) -> Written:
     """Store the address a user left for a reply and the confirmation ``compose`` writes, atomically.
 

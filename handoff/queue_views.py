@@ -4,6 +4,7 @@ Reads only; the console and the widget render these, and nothing outside ``hando
 tables to build them.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,7 @@ class QueueViewItem:
     item: QueueItem
     claimed_by_name: str | None
     last_user_text: str | None
+    problem_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,32 @@ def last_user_text(db: Database, conversation_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+# A user message says what the problem is unless the bot read it as a dialogue act (hello, thanks,
+# "ok", a vague "help") or it is a bare word or two.
+MIN_PROBLEM_CHARS = 8
+
+
+def _substantive(text: str, meta: dict[str, object]) -> bool:
+    outcome = meta.get("outcome")
+    if isinstance(outcome, dict) and outcome.get("act"):
+        return False
+    return len("".join(text.split())) >= MIN_PROBLEM_CHARS
+
+
+def problem_text(db: Database, conversation_id: str) -> str | None:
+    """The first substantive user message (already redacted): what the user came with, which the
+    console shows on a queue card instead of the latest words ("no sé"). ``None`` when there is none."""
+    rows = db.execute(
+        "SELECT text, meta FROM messages WHERE conversation_id = ? AND sender = 'user' ORDER BY seq",
+        [conversation_id],
+    ).fetchall()
+    for text, meta in rows:
+        parsed = json.loads(meta or "{}")
+        if _substantive(str(text), parsed if isinstance(parsed, dict) else {}):
+            return str(text)
+    return None
+
+
 def queue_view(db: Database, agent: Agent, *, now: datetime, any_language_after_s: float) -> QueueView:
     """The queue as this agent may see it (``agent_may_see``): waiting conversations they could take,
     in serving order, then the ones they hold; what other agents hold stays private."""
@@ -94,7 +122,8 @@ def queue_view(db: Database, agent: Agent, *, now: datetime, any_language_after_
         if e.claimed_by is not None and e.claimed_by not in names:
             names[e.claimed_by] = _agent_name(db, e.claimed_by)
         view = QueueViewItem(
-            item, names.get(e.claimed_by) if e.claimed_by is not None else None, last_user_text(db, e.conversation_id)
+            item, names.get(e.claimed_by) if e.claimed_by is not None else None, last_user_text(db, e.conversation_id),
+            problem_text(db, e.conversation_id),
         )
         (mine if e.status == QueueStatus.CLAIMED else waiting).append(view)
     return QueueView(tuple(waiting), tuple(mine), agents_online(db, now=now))

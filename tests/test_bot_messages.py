@@ -26,18 +26,19 @@ CONVERSATION_KEYS = """greeting anti_phishing answer_intro answer_source answer_
     human_request_ack handoff_notice handoff_notice_urgent handoff_notice_busy handoff_notice_urgent_busy
     no_agent_online contact_saved contact_invalid
     agent_joined agent_released returned_to_bot resolved csat_prompt csat_thanks helpful_thanks
-    waiting_user_message_received rate_limited message_too_long"""
+    waiting_user_message_received rate_limited message_too_long waiting_message_ack handoff_withdrawn"""
 SECURITY_TOPICS = """account_compromised unauthorized_withdrawal lost_2fa_device phishing_victim frozen_funds
     secret_shared"""
 WIDGET_LABELS = """launcher_label title subtitle_online placeholder send close minimize helpful_question yes no
     source confidence you assistant agent system queue_position estimated_wait csat_title csat_submit
     csat_comment_placeholder contact_placeholder contact_submit talk_to_agent connection_lost reconnecting
     new_conversation error_generic wait_busy wait_nobody_online subtitle_bot subtitle_waiting subtitle_busy
-    subtitle_offline subtitle_with_agent"""
+    subtitle_offline subtitle_with_agent never_mind"""
 CONSOLE_LABELS = """title login_title api_key_label login logout queue mine empty_queue claim claim_next release
     resolve resolve_return_to_bot reply_placeholder send transcript bot_context articles_considered
     handoff_reason language priority waited sla_breached status user contact no_conversation_selected
-    claimed_by_other over_capacity error_generic live offline"""
+    claimed_by_other over_capacity error_generic live offline error_invalid_key error_agent_disabled bot_told
+    case problem"""
 HELP_LABELS = """title intro search_label search_placeholder search_button results_for no_results
     other_languages back updated not_found_title not_found_text language"""
 HELP_CATEGORIES = """account security kyc deposit withdrawal trading fees derivatives wallet earn platform
@@ -53,6 +54,7 @@ REQUIRED_KEYS = [
     *(f"reason.{name}" for name in ["security", "user_request", "low_confidence", "secret_shared", "escalate_article"]),
     *(f"ui.widget.{name}" for name in WIDGET_LABELS.split()),
     *(f"ui.console.{name}" for name in CONSOLE_LABELS.split()),
+    *(f"ui.console.case.{name}" for name in SECURITY_TOPICS.split()),
     *(f"ui.help.{name}" for name in HELP_LABELS.split()),
     *(f"ui.help.category.{name}" for name in HELP_CATEGORIES.split()),
     *(f"lang.{code}" for code in NAMED_LANGUAGES),
@@ -139,7 +141,7 @@ def test_locale_values_are_non_empty_trimmed_and_short(lang: str) -> None:
 
 def test_catalog_keys_match_the_english_file(catalog: Catalog) -> None:
     assert catalog.keys() == tuple(_raw("en"))
-    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 177
+    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 191
 
 
 @pytest.mark.parametrize("key", REQUIRED_KEYS)

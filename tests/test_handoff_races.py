@@ -169,11 +169,14 @@ def test_person_asked_for_while_the_model_works_gets_no_bot_answer_after_the_not
     finally:
         db.close()
 
-    assert outcome.turn is None and outcome.replies == ()  # the caller learns the bot did not answer
+    assert outcome.turn is None  # the caller learns the bot did not answer
+    # Only the system's note that the agent will see it (the conversation is waiting), no bot reply.
+    assert [(m.sender, m.meta.get("action")) for m in outcome.replies] == [(Sender.SYSTEM, "waiting_ack")]
     assert outcome.conversation.is_handed_off
     messages = stored_messages(path, cid)
     assert_no_bot_answer_after_the_notice(messages)
-    assert messages[-1].sender == Sender.USER and messages[-1].text == "how do I reset my password?"
+    assert messages[-2].sender == Sender.USER and messages[-2].text == "how do I reset my password?"
+    assert messages[-1].sender == Sender.SYSTEM
 
 
 def race_once(path: Path, bot: Bot, text: str) -> list[Message]:

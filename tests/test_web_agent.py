@@ -57,7 +57,9 @@ def test_disabled_agent_key_is_refused(client: TestClient, clock: Clock) -> None
     finally:
         db.close()
     r = client.get(f"{AGENT}/me", headers=key)
-    assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_agent_key"
+    # The console shows *why* (a disabled agent, not a mistyped key) in its own language.
+    assert r.status_code == 401 and r.json()["error"]["code"] == "agent_disabled"
+    assert r.headers["www-authenticate"] == "Bearer"
 
 
 def test_conversation_token_is_not_an_agent_key(client: TestClient) -> None:
@@ -254,8 +256,11 @@ def test_resolve_with_return_to_bot_hands_back_and_tells_user(client: TestClient
     client.post(f"{AGENT}/conversations/{cid}/claim", headers=key)
     r = client.post(f"{AGENT}/conversations/{cid}/resolve", json={"return_to_bot": True}, headers=key)
     assert r.status_code == 200 and r.json()["conversation"]["status"] == "bot"
-    last = user_messages(client, conv)[-1]
-    assert last["action"] == "returned_to_bot" and last["language"] == "ko"
+    tail = user_messages(client, conv)[-2:]
+    # Handing back to the bot still asks the user to rate the agent's help, and the rating is taken.
+    assert [m["action"] for m in tail] == ["returned_to_bot", "csat"] and tail[0]["language"] == "ko"
+    r = client.post(f"/api/v1/conversations/{cid}/feedback", json={"rating": 5}, headers=conv["auth"])
+    assert r.status_code == 201, r.text
     r = client.post(f"{AGENT}/conversations/{cid}/resolve", json={"return_to_bot": "yes"}, headers=key)
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
 

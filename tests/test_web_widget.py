@@ -113,7 +113,9 @@ def test_user_message_while_waiting_is_stored_for_the_agent_without_bot_reply(cl
     cid = conv["conversation_id"]
     client.post(f"/api/v1/conversations/{cid}/handoff", headers=conv["auth"])
     out = say(client, conv, "Are you there?")
-    assert out["replies"] == [] and out["conversation"]["status"] == "waiting"
+    # No bot answer, only the system's note that the agent will see it (tests/test_web_desk_waiting.py).
+    assert [(m["sender"], m["action"]) for m in out["replies"]] == [("system", "waiting_ack")]
+    assert out["conversation"]["status"] == "waiting"
 
 
 def test_feedback_vote_rating_and_validation_errors(client: TestClient) -> None:

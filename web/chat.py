@@ -25,6 +25,7 @@ from handoff import (
     BotState,
     BotTurn,
     Conversation,
+    ConversationStatus,
     HandoffPlan,
     KeyClaim,
     Message,
@@ -48,6 +49,8 @@ HANDOFF_REASONS = {
     Reason.too_many_unconfident: "low_confidence",
 }
 ASSUMED_WAIT_MINUTES_FLOOR = 1
+# The action of the note that tells a waiting user an agent will see what they wrote.
+WAITING_ACK = "waiting_ack"
 # A turn is recomputed when the conversation changed while the model worked (another message landed);
 # the last attempt is stored whatever turn landed first, its state update still applied under the lock.
 MAX_TURN_ATTEMPTS = 4
@@ -157,8 +160,11 @@ class ChatService:
             basis = handoff.read_turn_basis(db, conversation_id)
             now = self.clock()
             if basis.conversation.is_handed_off:
+                ack = basis.conversation.status == ConversationStatus.WAITING and (
+                    handoff.latest_reply_action(db, conversation_id) != WAITING_ACK
+                )
                 written = handoff.append_for_agent(
-                    db, conversation_id, self._for_agent(basis, text), now=now, claim=claim
+                    db, conversation_id, self._for_agent(basis, text, ack=ack), now=now, claim=claim
                 )
                 if written.stored:
                     return self._outcome(written, None)
@@ -259,8 +265,11 @@ class ChatService:
 
         return notice
 
-    def _for_agent(self, basis: TurnBasis, text: str) -> AgentBound:
-        """While a person owns the conversation, the message is only stored for them (redacted)."""
+    def _for_agent(self, basis: TurnBasis, text: str, *, ack: bool = False) -> AgentBound:
+        """While a person owns the conversation, the message is only stored for them (redacted).
+
+        ``ack``: still waiting for an agent, so the user hears that the agent will see it (once until
+        something else is said, not after every line)."""
         red = redact(text)
         c = self.bot.catalog
         lang = basis.conversation.language
@@ -269,6 +278,9 @@ class ChatService:
             Note(Sender.SYSTEM, c.render(f"secret_warning.{k.value}", lang), lang, {"action": "warning", "kind": "system"})
             for k in red.kinds
         ]
+        if ack:
+            notes.append(Note(Sender.SYSTEM, c.render("waiting_message_ack", lang), lang,
+                              {"action": WAITING_ACK, "kind": "system"}))
         escalation = None
         if red.has_secret:
             escalation = HandoffPlan(
@@ -306,13 +318,20 @@ class ChatService:
         """Close a held conversation: ``resolved`` then the CSAT question, or hand it back to the bot."""
         if return_to_bot:
             # A fresh start for the bot: earlier unconfident turns must not trigger an instant handoff.
+            # The user is asked to rate the agent's help here too.
             return handoff.resolve(
-                db, conversation_id, agent, self._system("returned_to_bot"), return_to_bot=True,
+                db, conversation_id, agent, self._system("returned_to_bot", ("csat_prompt", "csat")),
+                return_to_bot=True,
                 update_state=lambda state: {**state, "unconfident_streak": 0}, now=self.clock(),
             )
         return handoff.resolve(
             db, conversation_id, agent, self._system("resolved", ("csat_prompt", "csat")), now=self.clock()
         )
+
+    def withdraw(self, db: Database, conversation_id: str) -> Written | None:
+        """The user's "never mind, I found it" while waiting: back to the assistant, told so in their
+        language. ``None`` when the conversation is not waiting (an agent has joined, or none asked)."""
+        return handoff.withdraw_request(db, conversation_id, self._system("handoff_withdrawn"), now=self.clock())
 
     def agent_reply(self, db: Database, conversation_id: str, agent: Agent, text: str) -> Message:
         """Store an agent's message (the route has passed it through ``redact_text``)."""

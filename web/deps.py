@@ -19,10 +19,10 @@ from handoff import (
     Agent,
     Conversation,
     TicketPurpose,
-    authenticate,
     find_by_token_hash,
     get_agent,
     get_conversation,
+    key_owner,
     open_db,
     redeem_ticket,
     touch_agent,
@@ -30,6 +30,7 @@ from handoff import (
 from web.chat import ChatService
 from web.errors import (
     AdminDisabled,
+    AgentKeyDisabled,
     ForbiddenToken,
     InvalidAdminKey,
     InvalidAgentKey,
@@ -187,9 +188,11 @@ UserWriteDep = Annotated[Conversation, Depends(limit_user_writes)]
 
 
 def _agent_for(key: str | None, db: Database, now: datetime) -> Agent:
-    agent = authenticate(db, key) if key else None
+    agent = key_owner(db, key) if key else None
     if agent is None:
-        raise InvalidAgentKey("missing, unknown or disabled agent key", headers={"WWW-Authenticate": "Bearer"})
+        raise InvalidAgentKey("missing or unknown agent key", headers={"WWW-Authenticate": "Bearer"})
+    if agent.disabled:
+        raise AgentKeyDisabled("this agent is disabled", headers={"WWW-Authenticate": "Bearer"})
     touch_agent(db, agent.id, now=now)  # every request is a heartbeat: "agents online"
     return agent
 
@@ -213,7 +216,7 @@ def stream_agent_auth(
         raise InvalidStreamTicket("unknown, used or expired stream ticket: ask for a new one")
     agent = get_agent(db, int(subject))
     if agent.disabled:
-        raise InvalidAgentKey("this agent is disabled", headers={"WWW-Authenticate": "Bearer"})
+        raise AgentKeyDisabled("this agent is disabled", headers={"WWW-Authenticate": "Bearer"})
     touch_agent(db, agent.id, now=now)
     return agent
 

@@ -99,6 +99,13 @@ class InvalidAgentKey(BotError):
     code = "invalid_agent_key"
 
 
+class AgentKeyDisabled(BotError):
+    """A known agent key whose agent an admin has disabled (the console says so, not "invalid key")."""
+
+    status_code = 401
+    code = "agent_disabled"
+
+
 class AdminDisabled(BotError):
     """No admin key is configured, so admin routes are closed."""
 
@@ -132,6 +139,13 @@ class RequestTooLarge(BotError):
 
     status_code = 413
     code = "request_too_large"
+
+
+class NotWaiting(BotError):
+    """A withdrawal of a handoff that is not waiting (an agent has joined, or none was asked for)."""
+
+    status_code = 409
+    code = "not_waiting"
 
 
 class AlreadyHandedOff(BotError):

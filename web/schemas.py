@@ -235,7 +235,13 @@ class QueueItemOut(BaseModel):
     position: int | None
     claimed_by: int | None
     claimed_by_name: str | None = None
-    preview: str | None
+    preview: str | None = Field(description="The user's latest message, on one line.")
+    problem: str | None = Field(
+        None, description="What the user came with: their first substantive message (not a greeting, "
+        "thanks or a vague word), on one line; the console's queue card shows it."
+    )
+    security_case: str | None = Field(None, description="The security case the bot recognised, if any.")
+    article_title: str | None = Field(None, description="The article the bot considered first, if any.")
 
 
 class QueueOut(BaseModel):

@@ -6,6 +6,7 @@ wait, the agent's name); queue items add a preview of the user's last message fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -115,7 +116,18 @@ def queue_item_out(view: QueueViewItem) -> QueueItemOut:
         claimed_by=e.claimed_by,
         claimed_by_name=view.claimed_by_name,
         preview=preview(view.last_user_text),
+        problem=preview(view.problem_text),
+        security_case=case if isinstance(case := e.context.get("security_case"), str) else None,
+        article_title=_top_article_title(e.context),
     )
+
+
+def _top_article_title(context: Mapping[str, Any]) -> str | None:
+    articles = context.get("articles")
+    if isinstance(articles, list) and articles and isinstance(articles[0], dict):
+        title = articles[0].get("title")
+        return str(title) if title else None
+    return None
 
 
 def transcript_out(db: Database, t: Transcript, *, now: datetime) -> TranscriptOut:

@@ -57,6 +57,7 @@ from web.errors import (
     InvalidContact,
     InvalidIdempotencyKey,
     MessageTooLong,
+    NotWaiting,
 )
 from web.events import HEADERS, conversation_loader, conversation_stream
 from web.identity import Identity, check_user_fields, verify_identity_token
@@ -300,6 +301,19 @@ def request_handoff(conv: UserWriteDep, db: DbDep, chat: ChatDep, telemetry: Tel
     return HandoffOut(
         replies=[message_out(m) for m in outcome.replies],
         conversation=conversation_out(db, outcome.conversation, now=now),
+    )
+
+
+@router.post(f"{CONVERSATION}/withdraw", tags=["widget"])
+def withdraw_handoff(conv: UserWriteDep, db: DbDep, chat: ChatDep, now: NowDep) -> HandoffOut:
+    """"Never mind, I found it": while still waiting, cancel the request for a person and go back to
+    the assistant; 409 ``not_waiting`` once an agent has joined (or when none was asked for)."""
+    written = chat.withdraw(db, conv.id)
+    if written is None:
+        raise NotWaiting("this conversation is not waiting for an agent")
+    return HandoffOut(
+        replies=[message_out(m) for m in written.messages],
+        conversation=conversation_out(db, written.conversation, now=now),
     )
 
 

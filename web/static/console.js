@@ -28,8 +28,13 @@
     "ui.widget.confidence": "Confidence", "ui.widget.source": "Source",
     "priority.urgent": "Urgent", "priority.high": "High", "priority.normal": "Normal",
     "reason.security": "Security issue", "reason.user_request": "User asked for an agent", "reason.low_confidence": "Bot not confident",
-    "reason.secret_shared": "User shared a secret", "reason.escalate_article": "Topic needs an agent"
+    "reason.secret_shared": "User shared a secret", "reason.escalate_article": "Topic needs an agent",
+    "ui.console.error_invalid_key": "This agent key is not valid. Check it, or ask an admin for a new one.",
+    "ui.console.error_agent_disabled": "This agent account has been disabled. Ask an admin to enable it.",
+    "ui.console.bot_told": "The bot told the user", "ui.console.case": "Case", "ui.console.problem": "Problem"
   };
+  // The server's reason for refusing a key, as the console's own text (not "Something went wrong").
+  var KEY_ERRORS = { invalid_agent_key: "ui.console.error_invalid_key", agent_disabled: "ui.console.error_agent_disabled" };
 
   var $ = function (id) { return document.getElementById(id); };
   var texts = Object.assign({}, FALLBACK);
@@ -108,7 +113,7 @@
   function explain(err) {
     if (window.console && err) console.warn("console:", err.code || "", err.message || err);
     if (!(err instanceof ApiError)) return toast(t("ui.console.error_generic"));
-    if (err.status === 401) { logout(); return; }
+    if (err.status === 401) { logout(err); return; }
     var code = String(err.code || "");
     if (code === "over_capacity") return toast(t("ui.console.over_capacity"));
     if (code === "queue_empty") return toast(t("ui.console.empty_queue"));
@@ -172,17 +177,19 @@
     $("login").hidden = false;
     var box = $("login-error");
     box.hidden = !err;
-    box.textContent = err ? t("ui.console.error_generic") : "";
+    var code = err && err.code ? String(err.code) : "";
+    box.textContent = err ? t(KEY_ERRORS[code] || "ui.console.error_generic") : "";
+    box.setAttribute("data-code", code);
     $("api-key").focus();
   }
-  function logout() {
+  function logout(err) {
     stopStream();
     key = null; me = null; current = null;
     try { sessionStorage.removeItem(KEY_STORE); } catch (e) { /* ignore */ }
     $("api-key").value = "";
     $("conv").hidden = true;
     $("no-selection").hidden = false;
-    showLogin(null);
+    showLogin(err instanceof ApiError ? err : null);
   }
 
   // ------------------------------------------------------------ queue
@@ -199,6 +206,8 @@
     return el("span", { class: "badge prio prio-" + p, "data-priority": p, text: tOpt("priority." + p, p) });
   }
   function reasonText(r) { return r ? tOpt("reason." + r, r) : ""; }
+  function caseLabel(c) { return c ? tOpt("ui.console.case." + c, tOpt("reason.security", c)) : ""; }
+  function secretLabel(kind) { return tOpt("ui.redacted." + kind, kind); }
   function waitedNow(item) { return (item.waited_s || 0) + (Date.now() - queueAt) / 1000; }
   function isBreached(item) {
     return !!item.sla_breached || (item.sla_target_s != null && item.status === "waiting" && waitedNow(item) > item.sla_target_s);
@@ -211,7 +220,7 @@
       onclick: function () { openConversation(id); } });
     var top = el("span", { class: "row" }, [
       priorityBadge(item.priority),
-      el("span", { class: "badge lang", title: languageName(item.language), text: String(item.language || "").toUpperCase() }),
+      el("span", { class: "badge lang", lang: baseLang(item.language), title: t("ui.console.language"), text: languageName(item.language) }),
       item.position ? el("span", { class: "pos", text: "#" + item.position }) : null,
       el("span", { class: "spacer" }),
       el("span", { class: "waited", title: t("ui.console.waited") }, [
@@ -220,9 +229,14 @@
       ])
     ]);
     open.appendChild(top);
-    if (item.reason) open.appendChild(el("span", { class: "reason", text: reasonText(item.reason) }));
+    // What the user came with: their first substantive message, else the latest; then the bot's
+    // reading of it (the case, the article it considered).
+    var problem = item.problem || item.preview;
+    if (problem) open.appendChild(el("span", { class: "problem", dir: "auto", "data-problem": "", title: t("ui.console.problem") }, [
+      el("span", { class: "vh", text: t("ui.console.problem") + ": " }), problem]));
+    var why = [item.security_case ? caseLabel(item.security_case) : reasonText(item.reason), item.article_title].filter(Boolean);
+    if (why.length) open.appendChild(el("span", { class: "reason", dir: "auto", "data-case": item.security_case || null }, [why.join(" · ")]));
     if (isBreached(item)) open.appendChild(el("span", { class: "badge sla", "data-sla": "", text: t("ui.console.sla_breached") }));
-    if (item.preview) open.appendChild(el("span", { class: "preview", dir: "auto", text: item.preview }));
     li.appendChild(open);
     if (!mine && item.status === "waiting") {
       li.appendChild(el("button", { type: "button", class: "btn small claim", text: t("ui.console.claim"),
@@ -391,7 +405,7 @@
     var li = el("li", { class: "msg from-" + m.sender + (action === "warning" ? " warning" : ""), "data-seq": String(m.seq), "data-sender": m.sender });
     li.appendChild(el("div", { class: "msg-head" }, [
       el("span", { class: "who", text: senderName(m) }),
-      typeof conf === "number" ? el("span", { class: "tag", text: t("ui.widget.confidence") + " " + percent(conf) }) : null,
+      typeof conf === "number" && action === "answer" ? el("span", { class: "tag", text: t("ui.widget.confidence") + " " + percent(conf) }) : null,
       el("time", { datetime: m.created_at || null, text: clock(m.created_at) })
     ]));
     var body = el("div", { class: "msg-text", dir: "auto", lang: m.language || null });
@@ -445,17 +459,19 @@
     var rows = [];
     var why = ctx.why || info.reason;
     if (why) {
-      var whyNode = el("span", null, [reasonText(why), ctx.security_case ? el("code", { class: "case", text: ctx.security_case }) : null]);
-      rows = rows.concat(fact(t("ui.console.handoff_reason"), whyNode, { "data-reason": why }));
+      rows = rows.concat(fact(t("ui.console.handoff_reason"), reasonText(why), { "data-reason": why }));
     }
+    if (ctx.security_case) rows = rows.concat(fact(t("ui.console.case"), caseLabel(ctx.security_case), { "data-case": ctx.security_case }));
     rows = rows.concat(fact(t("ui.console.language"), languageName(ctx.answer_language || ctx.language || info.language) +
       (ctx.language && ctx.answer_language && ctx.language !== ctx.answer_language ? " (" + ctx.language + ")" : "")));
     if (info.priority) rows = rows.concat(fact(t("ui.console.priority"), priorityBadge(info.priority)));
-    if (typeof ctx.confidence === "number") rows = rows.concat(fact(t("ui.widget.confidence"), percent(ctx.confidence)));
+    // A confidence means nothing once the bot handed off (it did not answer); it shows only without one.
+    if (typeof ctx.confidence === "number" && !why) rows = rows.concat(fact(t("ui.widget.confidence"), percent(ctx.confidence)));
     if (info.user) rows = rows.concat(fact(t("ui.console.user"), info.user));
     if (info.contact) rows = rows.concat(fact(t("ui.console.contact"), info.contact, { dir: "ltr" }));
-    if (ctx.redacted_secrets && ctx.redacted_secrets.length) rows = rows.concat(fact(tOpt("reason.secret_shared", "secret"), ctx.redacted_secrets.join(", ")));
+    if (ctx.redacted_secrets && ctx.redacted_secrets.length) rows = rows.concat(fact(tOpt("reason.secret_shared", "secret"), ctx.redacted_secrets.map(secretLabel).join(", ")));
     $("context-facts").replaceChildren.apply($("context-facts"), rows);
+    renderBotTold(info.messages);
     var arts = (ctx.articles || []).map(function (a) {
       return el("li", { class: "article" }, [
         el("span", { class: "art-title", dir: "auto", text: a.title || a.slug }),
@@ -468,6 +484,22 @@
     });
     $("articles").replaceChildren.apply($("articles"), arts);
     $("articles").setAttribute("data-empty", arts.length ? "false" : "true");
+  }
+
+  // What the bot already told the user, so the agent neither repeats nor contradicts it: the bot's
+  // replies since the user's first message (greetings left out), the latest three.
+  function renderBotTold(messages) {
+    var told = (messages || []).filter(function (m) {
+      var action = m.action || (m.meta || {}).action;
+      return m.sender === "bot" && action && action !== "greeting";
+    }).slice(-3);
+    var box = $("bot-told");
+    box.replaceChildren.apply(box, told.map(function (m) {
+      var p = el("div", { class: "told", dir: "auto", lang: m.language || null, "data-seq": String(m.seq) });
+      p.appendChild(m.html ? richText(m.html) : plainText(m.text));
+      return p;
+    }));
+    $("bot-told-box").hidden = told.length === 0;
   }
 
   // ------------------------------------------------------------ live updates
@@ -532,7 +564,7 @@
       var value = $("api-key").value.trim();
       if (value) login(value);
     });
-    $("logout").addEventListener("click", logout);
+    $("logout").addEventListener("click", function () { logout(null); });
     $("claim-next").addEventListener("click", claimNext);
     $("btn-claim").addEventListener("click", function () { if (current) claim(current.id); });
     $("btn-release").addEventListener("click", function () { act("release"); });

@@ -60,6 +60,7 @@
     "ui.widget.contact_placeholder": "Your email",
     "ui.widget.contact_submit": "Save",
     "ui.widget.talk_to_agent": "Talk to an agent",
+    "ui.widget.never_mind": "Never mind, I found it",
     "ui.widget.connection_lost": "Connection lost.",
     "ui.widget.reconnecting": "Reconnecting…",
     "ui.widget.new_conversation": "New conversation",
@@ -339,7 +340,10 @@
     ui.agentBtn = tl("button", "ui.widget.talk_to_agent", null, { type: "button", class: "sb-link sb-agent-btn", onclick: function () { requestAgent(); } });
     ui.newBtn = tl("button", "ui.widget.new_conversation", null, { type: "button", class: "sb-link sb-new-btn", hidden: true,
       onclick: function () { newConversation(); } });
-    ui.tools = el("div", { class: "sb-tools", hidden: true }, [ui.agentBtn, ui.newBtn]);
+    // While waiting for an agent: "never mind, I found it" cancels the request and brings the assistant back.
+    ui.neverMindBtn = tl("button", "ui.widget.never_mind", null, { type: "button", class: "sb-link sb-nevermind-btn", hidden: true,
+      onclick: function () { withdrawRequest(); } });
+    ui.tools = el("div", { class: "sb-tools", hidden: true }, [ui.agentBtn, ui.neverMindBtn, ui.newBtn]);
 
     ui.input = el("textarea", { id: "sb-input", class: "sb-field", rows: "1", maxlength: "2000", autocomplete: "off",
       "data-i18n-attr": "placeholder=ui.widget.placeholder" });
@@ -415,7 +419,7 @@
       if (comment.value.trim()) body.comment = comment.value.trim();
       submit.disabled = true;
       api("POST", path("/feedback"), body).then(function (data) {
-        session.csat_done = true; saveSession();
+        session.csat_done = true; session.csat_seq = latestCsatSeq(); saveSession();
         form.replaceChildren(el("p", { class: "sb-done", role: "status" }, [
           el("span", { class: "sb-stars-done", "aria-hidden": "true", text: "★★★★★".slice(0, chosen) + "☆☆☆☆☆".slice(chosen) }),
           el("span", { class: "sb-vh", text: chosen + " / 5" }),
@@ -537,11 +541,33 @@
     ui.tools.hidden = !session;
     updateAgentButton();
     ui.newBtn.hidden = status !== "resolved";
-    if (status === "resolved" && session && !session.csat_done) showCsat();
-    if (status !== "resolved") ui.csat.hidden = true;
+    ui.neverMindBtn.hidden = status !== "waiting";
+    updateCsat();
     // Nobody online, or agents busy past the cap: offer to leave an email address (once).
     var noNumber = conversation.agents_online === 0 || conversation.wait_state === "busy" || conversation.wait_state === "nobody_online";
     ui.contact.hidden = !(status === "waiting" && noNumber && !conversation.contact && session && !session.contact_done);
+  }
+  // The rating is offered after every close by an agent: "Resolve" (status resolved) and "Resolve and
+  // return to bot" (status bot) both post a csat message; it shows until that offer is rated.
+  function latestCsatSeq() {
+    var seq = 0;
+    Object.keys(bySeq).forEach(function (k) { if (bySeq[k].msg.action === "csat") seq = Math.max(seq, +k); });
+    return seq;
+  }
+  function updateCsat() {
+    if (!ui.csat) return;
+    var status = conversation && conversation.status;
+    var offer = latestCsatSeq();
+    var rated = session ? (session.csat_seq || 0) : offer;
+    var open = !!session && offer > rated && (status === "resolved" || status === "bot");
+    if (open && ui.csat.getAttribute("data-offer") !== String(offer)) {
+      var fresh = buildCsatForm();
+      ui.csat.replaceWith(fresh);
+      ui.csat = fresh;
+      relabel();
+      ui.csat.setAttribute("data-offer", String(offer));
+    }
+    if (open) showCsat(); else ui.csat.hidden = true;
   }
   function showCsat() {
     if (!ui.csat.hidden) return;
@@ -718,6 +744,7 @@
     }
     ui.log.insertBefore(li, after);
     updateAgentButton();
+    if (m.action === "csat") updateCsat();
     if (!isOpen && m.sender !== "user" && m.seq > (session && session.seen || 0)) { unread++; updateBadge(); }
     if (session && isOpen) { session.seen = Math.max(session.seen || 0, m.seq); saveSession(); }
     scrollDown();
@@ -808,6 +835,13 @@
       absorb(data);
     }).catch(function (err) { typing(false); showError(err); })
       .then(function () { ui.agentBtn.disabled = false; });
+  }
+
+  function withdrawRequest() {
+    ui.neverMindBtn.disabled = true;
+    return api("POST", path("/withdraw"), {}).then(absorb)
+      .catch(function (err) { showError(err); })
+      .then(function () { ui.neverMindBtn.disabled = false; ui.input.focus(); });
   }
 
   // ---------------------------------------------------------------- live events (SSE over fetch)
