@@ -14,9 +14,19 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
-from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
+from config.languages import (
+    CATALOG_LANGUAGES,
+    DEFAULT_LANGUAGE,
+    RTL_LANGUAGES,
+    SUPPORTED_LANGUAGES,
+    base_language,
+    catalog_language,
+)
 
-__all__ = ["DEFAULT_LANGUAGE", "RTL_LANGUAGES", "SUPPORTED_LANGUAGES", "Catalog", "language_name", "load_catalog"]
+__all__ = [
+    "CATALOG_LANGUAGES", "DEFAULT_LANGUAGE", "RTL_LANGUAGES", "SUPPORTED_LANGUAGES", "Catalog", "language_name",
+    "load_catalog",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +40,8 @@ class Catalog:
     def render(self, key: str, lang: str, **values: object) -> str:
         """The text for ``key`` in ``lang`` with its placeholders filled from ``values``.
 
-        ``lang`` may carry a region (``pt-BR``); an unsupported language gets the English text.
+        ``lang`` may carry a region (``pt-BR``); ``zh-TW``, ``zh-HK`` and ``zh-Hant`` get the Traditional
+        Chinese catalog; an unsupported language gets the English text.
 
         :raises KeyError: for an unknown key or a placeholder missing from ``values``.
         """
@@ -48,18 +59,19 @@ class Catalog:
         return self.render(key, in_lang) if key in self.texts[DEFAULT_LANGUAGE] else code
 
     def _texts_for(self, lang: str) -> Mapping[str, str]:
-        return self.texts.get(base_language(lang), self.texts[DEFAULT_LANGUAGE])
+        variant = self.texts.get(catalog_language(lang))
+        return variant if variant is not None else self.texts.get(base_language(lang), self.texts[DEFAULT_LANGUAGE])
 
 
 @functools.cache
 def load_catalog() -> Catalog:
-    """Read ``bot/locales/*.json`` once.
+    """Read ``bot/locales/*.json`` once (the supported languages, then ``zh-Hant``).
 
     :raises ValueError: when a language file lacks keys, has extra keys or holds a non-string value.
     """
     folder = resources.files("bot") / "locales"
     texts: dict[str, Mapping[str, str]] = {}
-    for lang in SUPPORTED_LANGUAGES:
+    for lang in CATALOG_LANGUAGES:
         data = json.loads((folder / f"{lang}.json").read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not all(isinstance(value, str) for value in data.values()):
             raise ValueError(f"locales/{lang}.json must be a flat object of strings")

@@ -12,6 +12,7 @@ from bot.language import LanguageHints, LanguageResult, detect_language, should_
 from bot.messages import Catalog
 from bot.policy import Action, Decision, Reason, Signals, Thresholds, decide
 from bot.redaction import Redaction, redact
+from config.languages import TRADITIONAL_CHINESE, base_language, catalog_language
 from retrieval import Hit, Retriever
 
 MAX_QUICK_REPLIES = 3
@@ -62,6 +63,9 @@ class TurnResult:
     security_case: str | None = None
     reasons: tuple[str, ...] = field(default=())
     act: Act | None = None  # small talk or vague, when the dialogue-act head acted on it
+    # The catalog the replies were written from: ``zh-Hant`` for a Traditional Chinese reader, else
+    # the conversation's language.
+    texts_language: str = ""
 
 
 @dataclass
@@ -121,7 +125,8 @@ class Bot:
         case = intent.security.value if intent.security else None
         if red.has_secret and case is None:
             case = "secret_shared"
-        replies = self._compose(red, lang, reply_lang, decision, hits, confidence, case, act)
+        texts_lang = texts_language(reply_lang, lang, ctx.locale)
+        replies = self._compose(red, lang, reply_lang, decision, hits, confidence, case, act, texts_lang)
         acted = (f"act:{act.name}",) if act and decision.reason in (Reason.smalltalk, Reason.vague) else ()
         reasons = (decision.reason.value, *intent.reasons, *acted, *(f"secret:{k.value}" for k in red.kinds))
         return TurnResult(
@@ -138,6 +143,7 @@ class Bot:
             security_case=case,
             reasons=tuple(dict.fromkeys(reasons)),
             act=act if acted else None,
+            texts_language=texts_lang,
         )
 
     def _compose(
@@ -150,51 +156,56 @@ class Bot:
         confidence: float | None,
         case: str | None,
         act: Act | None = None,
+        texts_lang: str | None = None,
     ) -> list[Reply]:
         c = self.catalog
+        tl = texts_lang or reply_lang  # the catalog to write from; replies keep reply_lang
         out: list[Reply] = []
         for kind in red.kinds:
-            out.append(Reply("warning", c.render(f"secret_warning.{kind.value}", reply_lang), reply_lang, kind="system"))
+            out.append(Reply("warning", c.render(f"secret_warning.{kind.value}", tl), reply_lang, kind="system"))
         action = decision.action
         if action is Action.handoff:
             parts = []
             if case:
-                parts.append(c.render(f"security.{case}", reply_lang))
+                parts.append(c.render(f"security.{case}", tl))
             elif decision.reason is Reason.too_many_unconfident:
-                parts.append(c.render("not_sure_again_handoff", reply_lang))
+                parts.append(c.render("not_sure_again_handoff", tl))
             else:
-                parts.append(c.render("human_request_ack", reply_lang))
-            parts.append(c.render("anti_phishing", reply_lang))
+                parts.append(c.render("human_request_ack", tl))
+            parts.append(c.render("anti_phishing", tl))
             out.append(Reply(action.value, "\n\n".join(parts), reply_lang, confidence))
             return out
         if action is Action.smalltalk:
-            out.append(Reply(action.value, c.render(f"smalltalk.{act.case if act else 'ack'}", reply_lang), reply_lang))
+            out.append(Reply(action.value, c.render(f"smalltalk.{act.case if act else 'ack'}", tl), reply_lang))
             return out
         if decision.reason is Reason.vague:
             out.append(
-                Reply(action.value, c.render("vague", reply_lang), reply_lang, None,
-                      quick_replies=self._topics(hits, reply_lang))
+                Reply(action.value, c.render("vague", tl), reply_lang, None,
+                      quick_replies=self._topics(hits, reply_lang, tl))
             )
             return out
         if action is Action.out_of_scope:
             out.append(
-                Reply(action.value, c.render("out_of_scope", reply_lang), reply_lang, None,
-                      quick_replies=(c.render("out_of_scope_offer_human", reply_lang),))
+                Reply(action.value, c.render("out_of_scope", tl), reply_lang, None,
+                      quick_replies=(c.render("out_of_scope_offer_human", tl),))
             )
             return out
         note = ""
         if not lang.is_supported and lang.method.value in ("script", "detector"):
             note = c.render(
                 "fallback_language_note",
-                reply_lang,
-                language=c.language_name(lang.lang, reply_lang),
-                answer_language=c.language_name(reply_lang, reply_lang),
+                tl,
+                language=c.language_name(lang.lang, tl),
+                answer_language=c.language_name(reply_lang, tl),
             ) + "\n\n"
         if action is Action.answer:
             top = hits[0]
             article = self.retriever.article(top.slug, reply_lang)
             body = article.answer_text() if article else top.passage
-            text = note + c.render("answer_intro", reply_lang) + "\n\n" + body
+            if tl != reply_lang and base_language(tl) == (article.lang if article else top.lang):
+                # A Traditional Chinese reader gets the Simplified article: say so.
+                note += c.render("simplified_article_note", tl) + "\n\n"
+            text = note + c.render("answer_intro", tl) + "\n\n" + body
             out.append(
                 Reply(action.value, text, article.lang if article else top.lang, confidence,
                       sources=(Source(top.slug, top.title, top.lang),))
@@ -202,17 +213,29 @@ class Bot:
             return out
         key = "clarify" if decision.reason in (Reason.ambiguous, Reason.one_term) else "not_sure"
         options = tuple(h.title for h in hits[:2]) if hits else ()
-        quick = (*options, c.render("ui.widget.talk_to_agent", reply_lang))[:MAX_QUICK_REPLIES]
+        quick = (*options, c.render("ui.widget.talk_to_agent", tl))[:MAX_QUICK_REPLIES]
         out.append(
-            Reply(action.value, note + c.render(key, reply_lang), reply_lang, confidence,
+            Reply(action.value, note + c.render(key, tl), reply_lang, confidence,
                   sources=tuple(Source(h.slug, h.title, h.lang) for h in hits[:2]), quick_replies=quick)
         )
         return out
 
 
-    def _topics(self, hits: list[Hit], reply_lang: str) -> tuple[str, ...]:
+    def _topics(self, hits: list[Hit], reply_lang: str, texts_lang: str | None = None) -> tuple[str, ...]:
         """Help-centre categories to offer as quick replies: those of the nearest articles first,
         then the busiest topics of a support desk, localised, without repeats."""
         cats = [a.category for h in hits if (a := self.retriever.article(h.slug, reply_lang)) is not None]
         ordered = dict.fromkeys([*cats, *VAGUE_FALLBACK_TOPICS])
-        return tuple(self.catalog.render(f"ui.help.category.{cat}", reply_lang) for cat in ordered)[:MAX_QUICK_REPLIES]
+        tl = texts_lang or reply_lang
+        return tuple(self.catalog.render(f"ui.help.category.{cat}", tl) for cat in ordered)[:MAX_QUICK_REPLIES]
+
+
+def texts_language(reply_lang: str, lang: LanguageResult, locale: str | None) -> str:
+    """The catalog a reply in ``reply_lang`` is written from: ``zh-Hant`` when the reader writes
+    Traditional characters, or writes no Han at all under a ``zh-TW``/``zh-HK`` locale; else
+    ``reply_lang``. The conversation's language (routing, articles, agents) stays ``zh`` either way."""
+    if reply_lang != "zh":
+        return reply_lang
+    if lang.script == "Hant" or (lang.script is None and catalog_language(locale or "") == TRADITIONAL_CHINESE):
+        return TRADITIONAL_CHINESE
+    return reply_lang

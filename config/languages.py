@@ -23,3 +23,25 @@ def base_language(code: str) -> str:
 def is_language_code(code: str) -> bool:
     """Whether ``code`` is already a two-letter lowercase ISO 639-1 code."""
     return _ISO_639_1.fullmatch(code) is not None
+
+
+# Catalogs in a script of their own: the language is still ``zh`` for routing, the knowledge base and
+# agents; only the texts of the UI and of the system messages differ. ``zh-Hant`` is converted from the
+# Simplified catalog by OpenCC and reviewed (``python -m bot.hant``).
+TRADITIONAL_CHINESE = "zh-Hant"
+CATALOG_VARIANTS: dict[str, str] = {TRADITIONAL_CHINESE: "zh"}
+CATALOG_LANGUAGES: tuple[str, ...] = (*SUPPORTED_LANGUAGES, *CATALOG_VARIANTS)
+# Regions that write Chinese in Traditional characters (BCP 47 region subtags, lowercased).
+_HANT_REGIONS = frozenset({"tw", "hk", "mo"})
+
+
+def catalog_language(code: str) -> str:
+    """The catalog a locale reads: ``zh-TW``, ``zh-HK``, ``zh-MO`` and ``zh-Hant(-*)`` -> ``zh-Hant``;
+    every other code its base language (``pt-BR`` -> ``pt``). ``zh-Hans-HK`` stays Simplified."""
+    parts = code.strip().lower().replace("_", "-").split("-")
+    if parts[0] == "zh" and len(parts) > 1:
+        if "hans" in parts[1:]:
+            return "zh"
+        if "hant" in parts[1:] or any(p in _HANT_REGIONS for p in parts[1:]):
+            return TRADITIONAL_CHINESE
+    return parts[0]

@@ -8,6 +8,7 @@ from importlib import resources
 import pytest
 
 from bot.messages import (
+    CATALOG_LANGUAGES,
     RTL_LANGUAGES,
     SUPPORTED_LANGUAGES,
     Catalog,
@@ -15,9 +16,10 @@ from bot.messages import (
     load_catalog,
 )
 
-LANGS = SUPPORTED_LANGUAGES
+# Every catalog: the 8 supported languages and the Traditional Chinese one (zh-TW, zh-HK).
+LANGS = CATALOG_LANGUAGES
 OTHER_LANGS = [lang for lang in LANGS if lang != "en"]
-NAMED_LANGUAGES = [*LANGS, "fr", "de", "tr", "vi", "it", "id", "hi", "uk", "pl", "nl", "th", "fa", "he"]
+NAMED_LANGUAGES = [*SUPPORTED_LANGUAGES, "fr", "de", "tr", "vi", "it", "id", "hi", "uk", "pl", "nl", "th", "fa", "he"]
 SECRET_KINDS = [
     "seed_phrase", "private_key", "extended_private_key", "api_secret", "password", "one_time_code", "card_number",
 ]
@@ -26,7 +28,8 @@ CONVERSATION_KEYS = """greeting anti_phishing answer_intro answer_source answer_
     human_request_ack handoff_notice handoff_notice_urgent handoff_notice_busy handoff_notice_urgent_busy
     no_agent_online contact_saved contact_invalid
     agent_joined agent_released returned_to_bot resolved csat_prompt csat_thanks helpful_thanks
-    waiting_user_message_received rate_limited message_too_long waiting_message_ack handoff_withdrawn"""
+    waiting_user_message_received rate_limited message_too_long waiting_message_ack handoff_withdrawn
+    simplified_article_note"""
 SECURITY_TOPICS = """account_compromised unauthorized_withdrawal lost_2fa_device phishing_victim frozen_funds
     secret_shared"""
 WIDGET_LABELS = """launcher_label title subtitle_online placeholder send close minimize helpful_question yes no
@@ -78,6 +81,7 @@ SAME_AS_ENGLISH_ALLOWED = frozenset({("es", "ui.widget.no")})
 ANTI_PHISHING_WORDS = {
     "en": ["password", "2FA", "seed", "remote"],
     "zh": ["密码", "2FA", "助记词", "远程"],
+    "zh-Hant": ["密碼", "2FA", "助記詞", "遠端"],
     "ja": ["パスワード", "2FA", "シードフレーズ", "遠隔操作"],
     "ko": ["비밀번호", "2FA", "시드 구문", "원격"],
     "ru": ["пароль", "2FA", "сид-фраз", "удалённ"],
@@ -89,6 +93,7 @@ ANTI_PHISHING_WORDS = {
 DISABLE_ACCOUNT = {
     "en": "Profile → Security → Disable account",
     "zh": "「个人中心 → 安全中心 → 禁用账户」",
+    "zh-Hant": "「個人中心 → 安全中心 → 禁用帳戶」",
     "ja": "「プロフィール」→「セキュリティ」→「アカウントを無効化」",
     "ko": "프로필 → 보안 → 계정 비활성화",
     "ru": "«Профиль → Безопасность → Отключить аккаунт»",
@@ -99,6 +104,7 @@ DISABLE_ACCOUNT = {
 SCRIPTS = {
     "ar": r"[\u0600-\u06ff]",
     "zh": r"[\u4e00-\u9fff]",
+    "zh-Hant": r"[\u4e00-\u9fff]",
     "ko": r"[\uac00-\ud7af]",
     "ru": r"[\u0400-\u04ff]",
 }
@@ -141,7 +147,7 @@ def test_locale_values_are_non_empty_trimmed_and_short(lang: str) -> None:
 
 def test_catalog_keys_match_the_english_file(catalog: Catalog) -> None:
     assert catalog.keys() == tuple(_raw("en"))
-    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 191
+    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 192
 
 
 @pytest.mark.parametrize("key", REQUIRED_KEYS)
@@ -164,15 +170,40 @@ def test_translations_differ_from_english(catalog: Catalog, lang: str) -> None:
     assert same == {key for allowed_lang, key in SAME_AS_ENGLISH_ALLOWED if allowed_lang == lang}
 
 
-@pytest.mark.parametrize("lang", ["ar", "zh", "ko", "ru"])
+@pytest.mark.parametrize("lang", ["ar", "zh", "zh-Hant", "ko", "ru"])
 def test_values_are_written_in_the_language_script(catalog: Catalog, lang: str) -> None:
     script = re.compile(SCRIPTS[lang])
     missing = [key for key in REQUIRED_KEYS if not script.search(catalog.texts[lang][key])]
     assert missing == []
 
 
-def test_chinese_values_have_no_kana(catalog: Catalog) -> None:
-    assert [key for key in REQUIRED_KEYS if KANA.search(catalog.texts["zh"][key])] == []
+@pytest.mark.parametrize("lang", ["zh", "zh-Hant"])
+def test_chinese_values_have_no_kana(catalog: Catalog, lang: str) -> None:
+    assert [key for key in REQUIRED_KEYS if KANA.search(catalog.texts[lang][key])] == []
+
+
+def test_traditional_catalog_has_no_simplified_only_characters(catalog: Catalog) -> None:
+    import hanzidentifier
+
+    simplified = [
+        key for key in REQUIRED_KEYS
+        if hanzidentifier.identify(catalog.texts["zh-Hant"][key]) in (hanzidentifier.SIMPLIFIED, hanzidentifier.MIXED)
+    ]
+    assert simplified == []
+    # It is a conversion, not a copy: most texts differ from the Simplified ones.
+    same = [key for key in REQUIRED_KEYS if catalog.texts["zh-Hant"][key] == catalog.texts["zh"][key]]
+    assert len(same) < len(REQUIRED_KEYS) / 3, same
+
+
+@pytest.mark.parametrize("locale", ["zh-TW", "zh-HK", "zh_MO", "zh-Hant", "zh-Hant-TW", "ZH-tw"])
+def test_traditional_locales_read_the_traditional_catalog(catalog: Catalog, locale: str) -> None:
+    assert catalog.render("greeting", locale) == catalog.texts["zh-Hant"]["greeting"]
+    assert catalog.render("greeting", locale) != catalog.texts["zh"]["greeting"]
+
+
+@pytest.mark.parametrize("locale", ["zh", "zh-CN", "zh-SG", "zh-Hans-HK"])
+def test_simplified_locales_read_the_simplified_catalog(catalog: Catalog, locale: str) -> None:
+    assert catalog.render("greeting", locale) == catalog.texts["zh"]["greeting"]
 
 
 def test_japanese_values_contain_kana_or_are_short_kanji_labels(catalog: Catalog) -> None:

@@ -5,15 +5,15 @@ import hashlib
 import pytest
 from mnemonic import Mnemonic
 
-from bot.messages import SUPPORTED_LANGUAGES, load_catalog
+from bot.messages import CATALOG_LANGUAGES, load_catalog
 from bot.redaction import Redaction, SecretKind, localise, placeholder, redact, token
 from bot.redaction.placeholders import placeholder_languages
 
-LANGS = ["en", "zh", "ja", "ko", "ru", "es", "pt", "ar"]
+LANGS = ["en", "zh", "ja", "ko", "ru", "es", "pt", "ar", "zh-Hant"]
 PHRASE = Mnemonic("english").to_mnemonic(hashlib.sha256(b"placeholder").digest()[:16])
 
 
-def test_placeholder_languages_are_the_eight_supported() -> None:
+def test_placeholder_languages_are_the_eight_supported_and_traditional_chinese() -> None:
     assert sorted(placeholder_languages()) == sorted(LANGS)
 
 
@@ -33,6 +33,7 @@ def test_stored_text_keeps_the_neutral_token_and_localise_renders_it() -> None:
     assert localise(stored, "en") == "my seed is [seed phrase removed]"
     assert localise(stored, "pt-BR") == localise(stored, "pt")
     assert localise(stored, "xx") == localise(stored, "en")
+    assert localise(stored, "zh-TW") == localise(stored, "zh-HK") == "my seed is [已移除助記詞]"
 
 
 def test_localise_leaves_unknown_tokens_and_other_text_alone() -> None:
@@ -66,7 +67,7 @@ def test_redacting_a_localised_text_again_changes_nothing(lang: str) -> None:
     assert redact(shown) == Redaction(text=shown, kinds=())
 
 
-@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+@pytest.mark.parametrize("lang", CATALOG_LANGUAGES)
 def test_every_secret_family_has_a_catalog_label_the_browsers_render(lang: str) -> None:
     """The widget and the console show a stored ``[redacted: <kind>]`` as ``ui.redacted.<kind>``; that
     text is the same label ``localise`` gives, so the server and the browsers agree."""

@@ -181,3 +181,21 @@ def test_widget_waiting_ack_and_never_mind(pages: Pages, e2e_server: Server, lan
     expect(widget.locator('.sb-msg[data-sender="bot"]').last).not_to_have_attribute(
         "data-action", "handoff_withdrawn", timeout=TURN_TIMEOUT_MS
     )
+
+
+@pytest.mark.parametrize("locale", ["zh-TW", "zh-HK"])
+def test_traditional_chinese_widget(pages: Pages, e2e_server: Server, locale: str) -> None:
+    hant = ui_texts(e2e_server, "zh-Hant")
+    simplified = ui_texts(e2e_server, "zh")
+    widget = pages.new_page(f"/?locale={locale}", locale=locale)
+    open_widget(widget)
+    expect(widget.locator(".sb-panel")).to_have_attribute("lang", "zh-Hant")
+    expect(widget.locator(".sb-agent-btn")).to_have_text(hant["ui.widget.talk_to_agent"])
+    assert hant["ui.widget.talk_to_agent"] != simplified["ui.widget.talk_to_agent"]
+    assert widget.locator("#sb-input").get_attribute("placeholder") == hant["ui.widget.placeholder"]
+    ask(widget, "充值一直沒有到帳，怎麼辦？")
+    answer = widget.locator('.sb-msg[data-sender="bot"][data-action="answer"]').last
+    expect(answer).to_be_visible(timeout=TURN_TIMEOUT_MS)
+    # The answer says the article is in Simplified Chinese (the knowledge base has no Traditional one).
+    expect(answer.locator(".sb-bubble")).to_contain_text("簡體中文")
+    screenshot(widget, f"test_desk_widget_traditional_{locale}")

@@ -19,6 +19,7 @@ import handoff
 from bot.policy import Action, Reason
 from bot.redaction import redact
 from bot.turn import Bot, Reply, TurnContext, TurnResult
+from config.languages import CATALOG_VARIANTS, base_language, catalog_language
 from handoff import (
     Agent,
     AgentBound,
@@ -57,6 +58,18 @@ MAX_TURN_ATTEMPTS = 4
 # Deliberately loose (one @, a dot in the domain, no spaces): the address is for a person to write to,
 # and a stricter pattern would refuse real addresses more often than it would catch typos.
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def texts_language_for(language: str, locale: str | None) -> str:
+    """The catalog a conversation in ``language`` is written from: ``zh-Hant`` for a Chinese
+    conversation under a ``zh-TW``/``zh-HK``/``zh-MO``/``zh-Hant`` locale, else ``language``."""
+    variant = catalog_language(locale or "")
+    return variant if variant in CATALOG_VARIANTS and base_language(variant) == language else language
+
+
+def conversation_texts_language(conv: Conversation) -> str:
+    """``texts_language_for`` of a stored conversation (system messages follow the user's locale)."""
+    return texts_language_for(conv.language, conv.locale)
 
 
 def utcnow() -> datetime:
@@ -142,7 +155,8 @@ class ChatService:
 
         lang = detect_language("", LanguageHints(locale=locale)).answer_lang
         c = self.bot.catalog
-        greeting = c.render("greeting", lang) + "\n\n" + c.render("anti_phishing", lang)
+        tl = texts_language_for(lang, locale)
+        greeting = c.render("greeting", tl) + "\n\n" + c.render("anti_phishing", tl)
         return handoff.start_conversation(
             db, locale=locale, language=lang, user_id=user_id, user_name=user_name, user_email=user_email,
             token_hash=token_hash, greeting=[Note(Sender.BOT, greeting, lang, {"action": "greeting", "kind": "bot"})],
@@ -218,7 +232,7 @@ class ChatService:
             reason = HANDOFF_REASONS.get(turn.decision.reason, turn.decision.reason.value)
             plan = HandoffPlan(
                 Priority(priority), reason, lang, {"why": reason, **last_turn, "answer_language": lang},
-                self._notice(lang, priority),
+                self._notice(lang, priority, turn.texts_language or lang),
             )
         return BotTurn(
             Note(Sender.USER, turn.redaction.text, turn.language.lang, user_meta), replies, lang, update_state, plan
@@ -231,33 +245,37 @@ class ChatService:
 
         def compose(conv: Conversation, state: BotState) -> PersonRequest:
             lang = conv.language
+            tl = conversation_texts_language(conv)
             ack = Note(
-                Sender.BOT, c.render("human_request_ack", lang) + "\n\n" + c.render("anti_phishing", lang), lang,
+                Sender.BOT, c.render("human_request_ack", tl) + "\n\n" + c.render("anti_phishing", tl), lang,
                 {"action": "handoff", "kind": "bot"},
             )
             # The agent sees what the bot last considered, so the user need not repeat the question.
             last_turn = state.get("last_turn") or {"articles": []}
             context = {"why": "user_request", **last_turn, "language": lang}
-            return PersonRequest(ack, HandoffPlan(Priority.NORMAL, "user_request", lang, context, self._notice(lang, "normal")))
+            return PersonRequest(
+                ack, HandoffPlan(Priority.NORMAL, "user_request", lang, context, self._notice(lang, "normal", tl))
+            )
 
         written = handoff.request_person(db, conversation_id, compose, now=self.clock())
         if written is None:
             return None
         return self._outcome(written, None)
 
-    def _notice(self, lang: str, priority: str) -> Callable[[WaitInfo], Note]:
+    def _notice(self, lang: str, priority: str, texts_lang: str | None = None) -> Callable[[WaitInfo], Note]:
         c = self.bot.catalog
+        tl = texts_lang or lang
 
         def notice(info: WaitInfo) -> Note:
             state = info.estimate.state if info.estimate else WaitState.NOBODY_ONLINE
             urgent = "_urgent" if priority == "urgent" else ""
             if state == WaitState.NOBODY_ONLINE:
-                text = c.render("no_agent_online", lang)
+                text = c.render("no_agent_online", tl)
             elif state == WaitState.BUSY:
-                text = c.render(f"handoff_notice{urgent}_busy", lang)
+                text = c.render(f"handoff_notice{urgent}_busy", tl)
             else:
                 minutes = info.estimate.minutes if info.estimate and info.estimate.minutes else ASSUMED_WAIT_MINUTES_FLOOR
-                text = c.render(f"handoff_notice{urgent}", lang, position=info.position or 1, minutes=minutes)
+                text = c.render(f"handoff_notice{urgent}", tl, position=info.position or 1, minutes=minutes)
             meta = {"action": "queue", "kind": "system", "queue_position": info.position,
                     "estimated_wait_s": info.estimated_wait_s, "agents_online": info.agents_online,
                     "wait_state": state.value}
@@ -273,13 +291,14 @@ class ChatService:
         red = redact(text)
         c = self.bot.catalog
         lang = basis.conversation.language
+        tl = conversation_texts_language(basis.conversation)
         kinds = [k.value for k in red.kinds]
         notes = [
-            Note(Sender.SYSTEM, c.render(f"secret_warning.{k.value}", lang), lang, {"action": "warning", "kind": "system"})
+            Note(Sender.SYSTEM, c.render(f"secret_warning.{k.value}", tl), lang, {"action": "warning", "kind": "system"})
             for k in red.kinds
         ]
         if ack:
-            notes.append(Note(Sender.SYSTEM, c.render("waiting_message_ack", lang), lang,
+            notes.append(Note(Sender.SYSTEM, c.render("waiting_message_ack", tl), lang,
                               {"action": WAITING_ACK, "kind": "system"}))
         escalation = None
         if red.has_secret:
@@ -347,11 +366,11 @@ class ChatService:
         contact = contact.strip()
         if not EMAIL.fullmatch(contact):
             conv = handoff.get_conversation(db, conversation_id)
-            raise InvalidContact(self.bot.catalog.render("contact_invalid", conv.language))
+            raise InvalidContact(self.bot.catalog.render("contact_invalid", conversation_texts_language(conv)))
         c = self.bot.catalog
 
         def saved(conv: Conversation) -> list[Note]:
-            text = c.render("contact_saved", conv.language, contact=contact)
+            text = c.render("contact_saved", conversation_texts_language(conv), contact=contact)
             return [Note(Sender.SYSTEM, text, conv.language, {"action": "contact_saved", "kind": "system"})]
 
         written = handoff.leave_contact(db, conversation_id, contact, saved, now=self.clock())
@@ -361,7 +380,7 @@ class ChatService:
         c = self.bot.catalog
 
         def joined(conv: Conversation) -> list[Note]:
-            text = c.render("agent_joined", conv.language, agent=agent.name)
+            text = c.render("agent_joined", conversation_texts_language(conv), agent=agent.name)
             return [Note(Sender.SYSTEM, text, conv.language, {"action": "agent_joined", "kind": "system"})]
 
         return joined
@@ -373,7 +392,8 @@ class ChatService:
 
         def notes(conv: Conversation) -> list[Note]:
             return [
-                Note(Sender.SYSTEM, c.render(k, conv.language), conv.language, {"action": a, "kind": "system"})
+                Note(Sender.SYSTEM, c.render(k, conversation_texts_language(conv)), conv.language,
+                     {"action": a, "kind": "system"})
                 for k, a in pairs
             ]
 

@@ -27,7 +27,7 @@ from handoff import (
     redeem_ticket,
     touch_agent,
 )
-from web.chat import ChatService
+from web.chat import ChatService, conversation_texts_language
 from web.errors import (
     AdminDisabled,
     AgentKeyDisabled,
@@ -167,7 +167,7 @@ def limit_user_writes(
     conv: ConversationDep, request: Request, limits: LimitsDep, telemetry: TelemetryDep, chat: ChatDep
 ) -> Conversation:
     """One hit per user write on the token's window and on the client IP's window."""
-    text = chat.bot.catalog.render("rate_limited", conv.language)
+    text = chat.bot.catalog.render("rate_limited", conversation_texts_language(conv))
     _refuse_if_limited(limits.per_token, conv.id, "token", telemetry, text)
     _refuse_if_limited(limits.per_ip, client_ip(request), "ip", telemetry, text)
     return conv

@@ -19,7 +19,14 @@ from bot.payload import result_json
 from bot.policy import Action
 from bot.redaction import redact_text
 from bot.turn import TurnContext
-from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES, base_language
+from config.languages import (
+    CATALOG_VARIANTS,
+    DEFAULT_LANGUAGE,
+    RTL_LANGUAGES,
+    SUPPORTED_LANGUAGES,
+    base_language,
+    catalog_language,
+)
 from config.settings import Settings
 from handoff import (
     Conversation,
@@ -35,7 +42,7 @@ from handoff import (
     save_response,
 )
 from handoff import list_messages as stored_messages
-from web.chat import HANDOFF_REASONS, ChatOutcome, ChatService
+from web.chat import HANDOFF_REASONS, ChatOutcome, ChatService, conversation_texts_language
 from web.deps import (
     BotDep,
     ChatDep,
@@ -187,7 +194,7 @@ def post_message(
 ) -> SendMessageOut | JSONResponse:
     """One user message: stored (secrets redacted), then answered, clarified or handed to a person."""
     if len(body.text) > settings.max_message_chars:
-        raise MessageTooLong(chat.bot.catalog.render("message_too_long", conv.language))
+        raise MessageTooLong(chat.bot.catalog.render("message_too_long", conversation_texts_language(conv)))
     if idempotency_key is None:
         return _answer(db, chat, telemetry, conv, body.text, now)
     if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
@@ -325,7 +332,7 @@ def give_feedback(body: FeedbackIn, conv: UserWriteDep, db: DbDep, chat: ChatDep
         comment=redact_text(body.comment), now=now,
     )
     key = "csat_thanks" if body.rating is not None else "helpful_thanks"
-    return FeedbackOut(ok=True, message=chat.bot.catalog.render(key, conv.language))
+    return FeedbackOut(ok=True, message=chat.bot.catalog.render(key, conversation_texts_language(conv)))
 
 
 @router.post(f"{CONVERSATION}/contact", tags=["widget"])
@@ -334,21 +341,24 @@ def leave_contact(body: ContactIn, conv: UserWriteDep, db: DbDep, chat: ChatDep,
 
     An address with a secret in it is refused (``invalid_contact``), so it is never stored."""
     if redact_text(body.contact) != body.contact:
-        raise InvalidContact(chat.bot.catalog.render("contact_invalid", conv.language))
+        raise InvalidContact(chat.bot.catalog.render("contact_invalid", conversation_texts_language(conv)))
     current, message = chat.leave_contact(db, conv.id, body.contact)
     return ContactOut(ok=True, message=message_out(message), conversation=conversation_out(db, current, now=now))
 
 
 @router.get("/api/v1/i18n/{lang}", tags=["widget"])
 def i18n(lang: str, bot: BotDep) -> I18nOut:
-    """The widget's and the console's texts in one language (unknown languages get English)."""
+    """The widget's and the console's texts in one language (unknown languages get English);
+    ``zh-TW``, ``zh-HK``, ``zh-MO`` and ``zh-Hant`` get the Traditional Chinese catalog (``lang`` is
+    then ``zh-Hant``)."""
     base = base_language(lang)
-    code = base if base in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+    variant = catalog_language(lang)
+    code = variant if variant in CATALOG_VARIANTS else base if base in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
     texts: dict[str, str] = {}
     for prefix in I18N_PREFIXES:
         texts.update(bot.catalog.for_language(code, prefix))
     return I18nOut(
-        lang=code, dir="rtl" if code in RTL_LANGUAGES else "ltr", texts=texts, languages=list(SUPPORTED_LANGUAGES)
+        lang=code, dir="rtl" if base_language(code) in RTL_LANGUAGES else "ltr", texts=texts, languages=list(SUPPORTED_LANGUAGES)
     )
 
 

@@ -14,6 +14,7 @@ import re
 from importlib import resources
 
 from bot.redaction.spans import SecretKind
+from config.languages import catalog_language
 
 TOKEN = re.compile(r"\[redacted: (?P<kind>[a-z_]+)\]")
 DEFAULT_LANGUAGE = "en"
@@ -37,11 +38,13 @@ def placeholder_languages() -> tuple[str, ...]:
 def placeholder(kind: SecretKind, lang: str) -> str:
     """The label a reader of ``lang`` sees for a secret of ``kind``, e.g. ``[已移除助记词]``.
 
-    ``lang`` may carry a region (``pt-BR``); an unsupported language gets English.
+    ``lang`` may carry a region (``pt-BR``); ``zh-TW``, ``zh-HK`` and ``zh-Hant`` get the Traditional
+    Chinese labels; an unsupported language gets English.
     """
     labels = _labels()
     base = lang.replace("_", "-").split("-")[0].casefold()
-    return f"[{labels.get(base, labels[DEFAULT_LANGUAGE])[kind.value]}]"
+    chosen = labels.get(catalog_language(lang)) or labels.get(base, labels[DEFAULT_LANGUAGE])
+    return f"[{chosen[kind.value]}]"
 
 
 def localise(text: str, lang: str) -> str:

@@ -263,8 +263,16 @@
   }
 
   // ---------------------------------------------------------------- i18n
+  // zh-TW, zh-HK, zh-MO and zh-Hant read the Traditional Chinese catalog (the language stays zh).
+  function catalogLang(lang) {
+    var b = baseLang(lang);
+    if (b !== "zh") return b;
+    var parts = String(LOCALE || "").toLowerCase().replace(/_/g, "-").split("-");
+    if (parts[0] !== "zh" || parts.indexOf("hans") > 0) return b;
+    return parts.slice(1).some(function (p) { return /^(hant|tw|hk|mo)$/.test(p); }) ? "zh-Hant" : b;
+  }
   function fetchTexts(lang) {
-    lang = baseLang(lang);
+    lang = catalogLang(lang);
     if (!i18nCache[lang]) {
       i18nCache[lang] = api("GET", "/api/v1/i18n/" + encodeURIComponent(lang), undefined, false)
         .then(function (d) { return { lang: d.lang || lang, dir: d.dir || (RTL[lang] ? "rtl" : "ltr"), texts: d.texts || {} }; })
@@ -280,7 +288,7 @@
       uiLang = d.failed ? baseLang(lang) : baseLang(d.lang);
       var dir = RTL[baseLang(lang)] ? "rtl" : (d.failed ? "ltr" : d.dir);
       ui.panel.setAttribute("dir", dir);
-      ui.panel.setAttribute("lang", uiLang);
+      ui.panel.setAttribute("lang", d.failed ? uiLang : (d.lang || uiLang));
       ui.root.setAttribute("dir", dir);
       relabel();
     });
