@@ -313,12 +313,20 @@ def request_person(
 
 
 def withdraw_request(
-    db: Database, conversation_id: str, compose: Compose, *, now: datetime
+    db: Database,
+    conversation_id: str,
+    compose: Compose,
+    *,
+    now: datetime,
+    user: Note | None = None,
+    claim: KeyClaim | None = None,
 ) -> Written | None:
     """The user no longer needs a person ("never mind, I found it") while still waiting: the queue
     entry closes as ``returned``, the conversation goes back to the bot (audited, actor ``user``) with
     a fresh unconfident streak, and ``compose``'s notes are stored, atomically.
 
+    :param user: the user's message that asked for it (typed, not the button), stored first;
+        ``claim`` (its idempotency key) is claimed in the same transaction.
     :returns: ``None`` (nothing written) unless the conversation is waiting; an agent who has joined
         is not walked out on.
     :raises ConversationNotFound: if there is no such conversation.
@@ -327,11 +335,14 @@ def withdraw_request(
         conv, state = lock_state(db, conversation_id, now)
         if conv.status != ConversationStatus.WAITING:
             return None
+        user_msg = store_note(db, conversation_id, user, now) if user is not None else None
         tickets.return_to_bot(db, conversation_id, actor="user", reason="user_withdrew", now=now)
         convs.set_bot_state(db, conversation_id, {**state, "unconfident_streak": 0}, now=now)
         conv = convs.get_conversation(db, conversation_id)
         stored = [store_note(db, conversation_id, note, now) for note in compose(conv)]
-    return Written(True, conv, None, tuple(stored))
+        if user_msg is not None:
+            _claim(db, conversation_id, claim, user_msg, stored, now)
+    return Written(True, conv, user_msg, tuple(stored))
 
 
 def leave_contact(db: Database, conversation_id: str, contact: str, compose: Compose, *, now: datetime) -> Written:

@@ -65,3 +65,26 @@ def test_never_mind_after_an_agent_joined_is_409(client: TestClient) -> None:
     fresh = start(client)
     r = client.post(f"/api/v1/conversations/{fresh['conversation_id']}/withdraw", headers=fresh["auth"])
     assert r.status_code == 409
+
+
+def test_typing_never_mind_while_waiting_withdraws_too(client: TestClient) -> None:
+    conv = _waiting(client, "ru")
+    out = say(client, conv, "Не нужно, я нашёл ответ!")  # the button's Russian label, typed
+    assert out["conversation"]["status"] == "bot"
+    assert [m["action"] for m in out["replies"]] == ["handoff_withdrawn"]
+    # A whole-message match only: a real question that mentions cancelling stays for the agent.
+    again = _waiting(client, "en")
+    out = say(client, again, "never mind the fee, cancel my withdrawal please")
+    assert out["conversation"]["status"] == "waiting"
+    out = say(client, again, "Never mind.")
+    assert out["conversation"]["status"] == "bot"
+
+
+def test_a_retried_never_mind_is_replayed_not_answered_again(client: TestClient) -> None:
+    conv = _waiting(client, "en")
+    url = f"/api/v1/conversations/{conv['conversation_id']}/messages"
+    headers = {**conv["auth"], "Idempotency-Key": "retry-never-mind-1"}
+    first = client.post(url, json={"text": "never mind"}, headers=headers)
+    again = client.post(url, json={"text": "never mind"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert [m["seq"] for m in again.json()["replies"]] == [m["seq"] for m in first.json()["replies"]]

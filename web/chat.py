@@ -72,6 +72,23 @@ def conversation_texts_language(conv: Conversation) -> str:
     return texts_language_for(conv.language, conv.locale)
 
 
+# Whole messages that withdraw a request for a person while it waits, besides the button's label in
+# every catalog (compared case- and punctuation-insensitively).
+NEVER_MIND_PHRASES = (
+    "never mind", "nevermind", "i found it", "found it", "no need", "no need anymore", "all good now",
+    "ya lo encontré", "ya no hace falta", "olvídalo", "не нужно", "уже не нужно", "нашёл", "нашла",
+    "不用了", "找到了", "不需要了", "解決しました", "大丈夫です", "괜찮아요", "찾았어요",
+    "لا داعي", "وجدته", "já encontrei", "não precisa", "deixa pra lá",
+)
+
+
+def _folded(text: str) -> str:
+    """``text`` lowercased, without punctuation or spaces (Unicode-wide), for whole-message matching."""
+    import unicodedata
+
+    return "".join(ch for ch in text.casefold() if unicodedata.category(ch)[0] not in "PZS")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -174,6 +191,14 @@ class ChatService:
             basis = handoff.read_turn_basis(db, conversation_id)
             now = self.clock()
             if basis.conversation.is_handed_off:
+                if basis.conversation.status == ConversationStatus.WAITING and self.says_never_mind(text):
+                    withdrawn = handoff.withdraw_request(
+                        db, conversation_id, self._system("handoff_withdrawn"), now=now,
+                        user=self._for_agent(basis, text).user, claim=claim,
+                    )
+                    if withdrawn is not None:
+                        return self._outcome(withdrawn, None)
+                    continue
                 ack = basis.conversation.status == ConversationStatus.WAITING and (
                     handoff.latest_reply_action(db, conversation_id) != WAITING_ACK
                 )
@@ -346,6 +371,16 @@ class ChatService:
         return handoff.resolve(
             db, conversation_id, agent, self._system("resolved", ("csat_prompt", "csat")), now=self.clock()
         )
+
+    def says_never_mind(self, text: str) -> bool:
+        """Whether a message typed while waiting is the "never mind, I found it" of the widget's
+        button in any catalog, or one of ``NEVER_MIND_PHRASES``: the whole message, not a word in it
+        ("cancel my withdrawal" is a question for the agent)."""
+        said = _folded(text)
+        if not said:
+            return False
+        labels = {_folded(texts["ui.widget.never_mind"]) for texts in self.bot.catalog.texts.values()}
+        return said in labels or said in {_folded(p) for p in NEVER_MIND_PHRASES}
 
     def withdraw(self, db: Database, conversation_id: str) -> Written | None:
         """The user's "never mind, I found it" while waiting: back to the assistant, told so in their
