@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.acts import DialogueActHead
 from bot.confidence import FALLBACK, Calibrator, Features, features, fit
-from bot.intents import IntentClassifier
+from bot.intents import IntentClassifier, SecurityGate
 from bot.messages import Catalog, load_catalog
 from bot.policy import Thresholds
 from bot.question_set import fit_half, load_question_rows, rows_digest
@@ -116,8 +116,10 @@ def build_bot(settings: Settings, *, embedder: Embedder | None = None) -> Bot:
             emb,
             retriever.articles.values(),
             topics=topic_names(catalog),
+            questions=fit_half(load_question_rows(QUESTION_SET)),
             cache_dir=settings.index_dir,
             cache_key_extra=settings.embedding_backend,
             min_probability=settings.act_min_probability,
         ),
+        security_gate=SecurityGate(alone=settings.security_head_alone, veto=settings.security_head_veto),
     )

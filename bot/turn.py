@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.acts import Act, DialogueActHead
 from bot.confidence import Calibrator, features
-from bot.intents import IntentClassifier, IntentResult, is_bare_term, normalise
+from bot.intents import IntentClassifier, IntentResult, SecurityGate, is_bare_term, normalise
 from bot.language import LanguageHints, LanguageResult, detect_language, should_switch
 from bot.messages import Catalog
 from bot.policy import Action, Decision, Reason, Signals, Thresholds, decide
@@ -81,6 +81,7 @@ class Bot:
     language_backend: str | None
     top_k: int
     acts: DialogueActHead | None = None
+    security_gate: SecurityGate | None = None  # the head's veto and addition; None: the rules alone
 
     def handle(self, text: str, ctx: TurnContext = TurnContext()) -> TurnResult:
         """Decide and compose the replies for one user message."""
@@ -98,6 +99,11 @@ class Bot:
         if not intent.human_request:
             hits = self.retriever.search_vector(vector, lang=reply_lang, k=self.top_k)
             intent = self.intents.classify(clean, reply_lang, vector, hits)
+        bare = is_bare_term(normalise(clean))
+        if self.acts is not None and self.security_gate is not None:
+            intent = self.security_gate.apply(
+                intent, self.acts.security_mass(vector), nearest=self.intents.nearest_case(vector), bare=bare
+            )
         act = self.acts.acted_on(vector, clean) if self.acts is not None else None
         confidence = None
         margin = 0.0
@@ -114,7 +120,7 @@ class Bot:
                 # A bare topic name ("Seguridad") is in scope, whatever the out-of-scope bank says.
                 out_of_scope=intent.out_of_scope and not (self.acts and self.acts.topic_terms.names_topic(clean)),
                 act=act.label if act else None,
-                bare_term=is_bare_term(normalise(clean)),
+                bare_term=bare,
                 has_hits=bool(hits),
                 confidence=confidence or 0.0,
                 margin=margin,

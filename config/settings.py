@@ -57,6 +57,24 @@ class Settings(BaseSettings):
     language_switch_confidence: float = Field(
         0.80, ge=0, le=1, description="A conversation switches language only above this detection confidence."
     )
+    security_head_alone: float = Field(
+        0.9,
+        ge=0,
+        le=1.01,
+        description=(
+            "The learned head's security probability at which a message escalates with no rule firing "
+            "(fitted on the question set's fit half, docs/escalation.md); above 1 turns it off."
+        ),
+    )
+    security_head_veto: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description=(
+            "The learned head's security probability below which a keyword, exemplar or article escalation "
+            "is dropped as a how-to question; 0 keeps every rule escalation."
+        ),
+    )
     act_min_probability: float = Field(
         0.5,
         ge=0,
