@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
+from handoff.db import Database
 from handoff.models import Priority
 from handoff.sla import DEFAULT_SLA, FirstResponseStats, ResponseSample, SlaPolicy, first_response_stats
 from handoff.timestamps import from_iso, seconds_between, to_iso

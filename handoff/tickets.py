@@ -11,10 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
 from handoff.conversations import append_message
-from handoff.db import write_returning
+from handoff.db import Database, write_returning
 from handoff.entries import explain_failed_claim, explain_not_holder, get_active_entry, require_agent_can_take
 from handoff.errors import IllegalTransition, NotInQueue
 from handoff.languages import normalize_language

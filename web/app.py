@@ -81,7 +81,7 @@ def create_app(
         from retrieval.batching import MicroBatcher
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        open_db(settings.db_path).close()  # WAL and migrations, once, before any request
+        open_db(settings.database).close()  # WAL and migrations, once, before any request
         batcher = None
         if bot is None:
             # Requests run on the threadpool; their encodes meet in one batch on the batcher's thread.

@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
-from sqlite_utils import Database
-
 import handoff
 from bot.policy import Action, Reason
 from bot.redaction import redact
@@ -25,6 +23,7 @@ from handoff import (
     BotState,
     BotTurn,
     Conversation,
+    Database,
     HandoffPlan,
     KeyClaim,
     Message,

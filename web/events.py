@@ -47,7 +47,7 @@ MESSAGES_PER_POLL = 200
 HEARTBEAT_EVERY_S = 30.0
 
 
-def conversation_loader(db_path: Path, conversation_id: str, clock: Callable[[], datetime]) -> ConversationLoader:
+def conversation_loader(db_path: Path | str, conversation_id: str, clock: Callable[[], datetime]) -> ConversationLoader:
     """Each poll opens its own short-lived connection, so a stream holds no SQLite handle between polls."""
 
     def load(after: int) -> tuple[list[MessageOut], ConversationOut]:
@@ -63,7 +63,7 @@ def conversation_loader(db_path: Path, conversation_id: str, clock: Callable[[],
 
 
 def queue_loader(
-    db_path: Path, agent_id: int, clock: Callable[[], datetime], any_language_after_s: float
+    db_path: Path | str, agent_id: int, clock: Callable[[], datetime], any_language_after_s: float
 ) -> QueueLoader:
     """The agent's queue view per poll; ``None`` once the agent is disabled (the stream then ends)."""
     last_touch = time.monotonic()

@@ -13,7 +13,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlite_utils import Database
 
 from bot.payload import result_json
 from bot.policy import Action
@@ -23,6 +22,7 @@ from config.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGE
 from config.settings import Settings
 from handoff import (
     Conversation,
+    Database,
     KeyAlreadyUsed,
     KeyClaim,
     TicketPurpose,
@@ -274,7 +274,7 @@ def conversation_events(
 ) -> StreamingResponse:
     """Server-Sent Events: ``message`` for each new message (id = seq), ``conversation`` on changes."""
     start = max(after or 0, int(last_event_id) if last_event_id else 0)
-    load = conversation_loader(settings.db_path, conv.id, request.state.clock)
+    load = conversation_loader(settings.database, conv.id, request.state.clock)
     stream = conversation_stream(request, load, start, request.state.streams, once=once)
     return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
 
