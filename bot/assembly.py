@@ -6,9 +6,10 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.acts import DialogueActHead
 from bot.confidence import FALLBACK, Calibrator, Features, features, fit
 from bot.intents import IntentClassifier
-from bot.messages import load_catalog
+from bot.messages import Catalog, load_catalog
 from bot.policy import Thresholds
 from bot.question_set import fit_half, load_question_rows, rows_digest
 from bot.turn import Bot
@@ -91,17 +92,32 @@ def load_embedder(settings: Settings, model: str | None = None) -> Embedder:
     )
 
 
+def topic_names(catalog: Catalog) -> list[tuple[str, str]]:
+    """``(lang, name)`` of every help-centre topic (``ui.help.category.*``) in every catalog."""
+    prefix = "ui.help.category."
+    return [(lang, text) for lang in sorted(catalog.texts) for text in catalog.for_language(lang, prefix).values()]
+
+
 def build_bot(settings: Settings, *, embedder: Embedder | None = None) -> Bot:
     """Everything a turn needs, loaded once (the model from :func:`load_embedder` unless given)."""
     emb = embedder or load_embedder(settings)
     retriever = load_retriever(settings.kb_path, emb, settings.index_dir)
+    catalog = load_catalog()
     return Bot(
         retriever=retriever,
         intents=IntentClassifier.build(emb, cache_dir=settings.index_dir, cache_key=settings.embedding_backend),
         calibrator=load_calibration(retriever, settings.index_dir, top_k=settings.top_k),
-        catalog=load_catalog(),
+        catalog=catalog,
         thresholds=thresholds(settings),
         language_switch_confidence=settings.language_switch_confidence,
         language_backend=settings.language_backend or None,
         top_k=settings.top_k,
+        acts=DialogueActHead.build(
+            emb,
+            retriever.articles.values(),
+            topics=topic_names(catalog),
+            cache_dir=settings.index_dir,
+            cache_key_extra=settings.embedding_backend,
+            min_probability=settings.act_min_probability,
+        ),
     )

@@ -19,12 +19,9 @@ import time. Thresholds and where they came from: ``IntentThresholds`` and docs/
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 import unicodedata
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +30,8 @@ from typing import Any, Self
 
 import numpy as np
 
+from bot.vector_cache import cache_key as vector_cache_key
+from bot.vector_cache import load_arrays, save_arrays
 from retrieval import Embedder, Hit
 
 EXEMPLAR_DIR = Path(__file__).parent / "exemplars"
@@ -222,12 +221,12 @@ class IntentClassifier:
             _phrases(data["out_of_scope"]),
         ]
         texts = [t for g in groups for t in g]
-        key = _bank_key(embedder.model_id, cache_key, texts)
+        key = vector_cache_key((embedder.model_id, cache_key, *texts))
         vectors = _load_bank(cache_dir, key, len(texts)) if cache_dir is not None else None
         if vectors is None:
             vectors = embedder.encode_queries(texts).astype(np.float32)
             if cache_dir is not None:
-                _save_bank(cache_dir, key, vectors)
+                save_arrays(cache_dir / BANK_FILE, key, vectors=vectors)
         bounds = np.cumsum([0] + [len(g) for g in groups])
         parts = [vectors[bounds[i] : bounds[i + 1]] for i in range(len(groups))]
         case_rows = tuple(
@@ -257,9 +256,13 @@ class IntentClassifier:
         top = hits[0] if hits else None
         by_keyword = bool(keyword_cases) and security_score >= t.keyword_veto
         # A request for a person is short and says little; alone, it must not look like an emergency.
-        by_embedding = security_score >= t.security_margin and not human
+        # Nor does a bare term ("2FA", "withdrawal"): it names a topic, not an event, so only a
+        # keyword rule (which names the event) may escalate it; the retriever offers the articles.
+        bare = is_bare_term(norm)
+        by_embedding = security_score >= t.security_margin and not human and not bare
         by_article = (
-            top is not None
+            not bare
+            and top is not None
             and top.escalate != "none"
             and top.score >= t.article_min_score
             and security_score >= t.article_veto
@@ -300,40 +303,31 @@ class IntentClassifier:
         return max(self.bank.case_rows, key=lambda cr: top_mean(sec_sims[cr[1]], 2))[0]
 
 
+_WIDE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def is_bare_term(norm: str) -> bool:
+    """True for a message that is one term and nothing else: one word of an alphabetic script
+    ("2FA", "withdrawal", "вывод"), or at most two characters of Chinese, Japanese or Korean."""
+    words = norm.split()
+    if len(words) != 1:
+        return False
+    if _WIDE_SCRIPT.search(words[0]):
+        return len(words[0]) <= 2
+    return True
+
+
 _EXEMPLAR_FILES = ("security", "benign", "in_scope", "human", "out_of_scope", "keywords")
 BANK_FILE = "intent_exemplars.npz"
 
 
-def _bank_key(model_id: str, cache_key: str, texts: Sequence[str]) -> str:
-    """What the saved vectors depend on: the model, the caller's extra key and every phrase in order."""
-    h = hashlib.sha256()
-    for part in (model_id, cache_key, *texts):
-        h.update(part.encode("utf-8") + b"\0")
-    return h.hexdigest()
-
-
 def _load_bank(folder: Path, key: str, rows: int) -> np.ndarray | None:
     """The saved phrase vectors when they carry ``key`` and ``rows`` rows; None for a miss or a bad file."""
-    path = folder / BANK_FILE
-    if not path.is_file():
+    saved = load_arrays(folder / BANK_FILE, key, ("vectors",))
+    if saved is None:
         return None
-    try:
-        with path.open("rb") as f, np.load(f, allow_pickle=False) as saved:
-            if str(saved["key"]) != key:
-                return None
-            vectors = np.asarray(saved["vectors"], dtype=np.float32)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None  # a torn or foreign file: encode again and overwrite it
+    vectors = saved["vectors"].astype(np.float32)
     return vectors if vectors.ndim == 2 and vectors.shape[0] == rows else None
-
-
-def _save_bank(folder: Path, key: str, vectors: np.ndarray) -> None:
-    """Write the vectors next to the index, atomically (a crash leaves the old file or none)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{BANK_FILE}.{os.getpid()}.tmp"
-    with tmp.open("wb") as f:
-        np.savez(f, key=np.array(key), vectors=vectors)
-    os.replace(tmp, folder / BANK_FILE)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

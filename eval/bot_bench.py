@@ -11,6 +11,8 @@ Definitions (denominators in brackets; an empty denominator gives None):
   benchmark) [rows with ``escalate=1`` / rows escalated];
 * ``oos_refusal_rate``: no article given (out-of-scope reply, clarification or hand-off)
   [out_of_scope rows];
+* ``smalltalk_reply_rate``: answered with a small-talk reply [smalltalk rows];
+* ``vague_question_rate``: asked what the problem is about (``clarify`` with reason ``vague``) [vague rows];
 * ``language_accuracy``: detected language == the row's language [all rows];
 * ``reply_language_match``: the bot's reply is in the row's language [all rows];
 * ``p50_ms``, ``p95_ms``: wall time of ``Bot.handle``, encoding included (the run's embedding cache
@@ -31,7 +33,7 @@ from tqdm import tqdm
 
 from bot.confidence import expected_calibration_error
 from bot.language import warm_up
-from bot.policy import Action
+from bot.policy import Action, Reason
 from bot.turn import Bot, TurnContext, TurnResult
 from config.stats import percentile
 from eval.datasets import Query
@@ -56,6 +58,7 @@ class TurnRecord:
     reply_lang: str
     escalated: bool
     latency_ms: float
+    reason: str = ""
 
     @property
     def answered(self) -> bool:
@@ -75,6 +78,7 @@ def record_turn(q: Query, result: TurnResult, latency_ms: float) -> TurnRecord:
         gold=q.gold,
         escalate=bool(q.escalate),
         action=result.decision.action.value,
+        reason=result.decision.reason.value,
         top_slug=result.hits[0].slug if result.hits else None,
         confidence=result.confidence,
         detected_lang=result.language.lang,
@@ -99,6 +103,8 @@ def bot_summary(records: Sequence[TurnRecord]) -> dict[str, Any]:
         "escalation_recall": share(r.escalated for r in records if r.escalate),
         "escalation_precision": share(r.escalate for r in records if r.escalated),
         "oos_refusal_rate": share(not r.answered for r in records if r.kind == "out_of_scope"),
+        "smalltalk_reply_rate": share(r.action == Action.smalltalk.value for r in records if r.kind == "smalltalk"),
+        "vague_question_rate": share(r.reason == Reason.vague.value for r in records if r.kind == "vague"),
         "language_accuracy": share(r.detected_lang == r.lang for r in records),
         "reply_language_match": share(r.reply_lang == r.lang for r in records),
         "p50_ms": _round(percentile(latencies, 50)),

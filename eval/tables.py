@@ -12,7 +12,10 @@ ESCALATION_COLUMNS = ("n", "precision", "recall", "f1", "f2", "false_escalation_
 BOT_COLUMNS = (
     "n", "answered_correct", "wrong_answer_rate", "clarify_rate", "escalation_recall",
     "escalation_precision", "oos_refusal_rate", "language_accuracy", "reply_language_match",
-    "p50_ms", "p95_ms",
+    "smalltalk_reply_rate", "vague_question_rate", "p50_ms", "p95_ms",
+)  # fmt: skip
+ACTS_COLUMNS = (
+    "n", "smalltalk_recall", "smalltalk_precision", "vague_recall", "vague_precision", "false_act_rate",
 )  # fmt: skip
 # Short headers so that a bot table fits a terminal.
 SHORT = {
@@ -25,6 +28,12 @@ SHORT = {
     "oos_refusal_rate": "oos_refused",
     "language_accuracy": "lang_acc",
     "reply_language_match": "reply_lang",
+    "smalltalk_reply_rate": "smalltalk",
+    "vague_question_rate": "vague_q",
+    "smalltalk_recall": "st_recall",
+    "smalltalk_precision": "st_prec",
+    "vague_recall": "vague_recall",
+    "vague_precision": "vague_prec",
 }
 
 
@@ -129,10 +138,21 @@ def redaction_table(report: dict[str, Any], *, markdown: bool = False) -> str:
     return text + f"\n\nnegatives untouched (nothing redacted at all): {untouched}"
 
 
+def acts_table(report: dict[str, Any], *, markdown: bool = False) -> str:
+    """Leave-one-language-out rows, then the question-set rows, one table."""
+    rows: list[list[Any]] = []
+    for part, label in (("leave_one_language_out", "held-out lang"), ("question_set", f"questions ({report['split']})")):
+        for row in grouped_rows(report[part], ACTS_COLUMNS):
+            rows.append([f"{label}: {row[0]}", *row[1:]])
+    headers = ["group", *(SHORT.get(c, c) for c in ACTS_COLUMNS)]
+    return render(headers, rows, markdown=markdown) + f"\n\nmin probability {report['min_probability']}"
+
+
 TABLES = {
     "retrieval": retrieval_table,
     "escalation": escalation_table,
     "bot": bot_table,
     "langid": langid_table,
     "redaction": redaction_table,
+    "acts": acts_table,
 }

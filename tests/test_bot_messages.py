@@ -46,7 +46,10 @@ REQUIRED_KEYS = [
     *CONVERSATION_KEYS.split(),
     *(f"security.{name}" for name in SECURITY_TOPICS.split()),
     *(f"secret_warning.{kind}" for kind in SECRET_KINDS),
+    *(f"ui.redacted.{kind}" for kind in SECRET_KINDS),
     *(f"priority.{name}" for name in ["urgent", "high", "normal"]),
+    *(f"smalltalk.{case}" for case in ["greeting", "thanks", "goodbye", "ack"]),
+    "vague",
     *(f"reason.{name}" for name in ["security", "user_request", "low_confidence", "secret_shared", "escalate_article"]),
     *(f"ui.widget.{name}" for name in WIDGET_LABELS.split()),
     *(f"ui.console.{name}" for name in CONSOLE_LABELS.split()),
@@ -136,7 +139,7 @@ def test_locale_values_are_non_empty_trimmed_and_short(lang: str) -> None:
 
 def test_catalog_keys_match_the_english_file(catalog: Catalog) -> None:
     assert catalog.keys() == tuple(_raw("en"))
-    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 165
+    assert len(catalog.keys()) == len(REQUIRED_KEYS) == 177
 
 
 @pytest.mark.parametrize("key", REQUIRED_KEYS)

@@ -5,6 +5,7 @@ import hashlib
 import pytest
 from mnemonic import Mnemonic
 
+from bot.messages import SUPPORTED_LANGUAGES, load_catalog
 from bot.redaction import Redaction, SecretKind, localise, placeholder, redact, token
 from bot.redaction.placeholders import placeholder_languages
 
@@ -63,3 +64,13 @@ def test_redacting_a_localised_text_again_changes_nothing(lang: str) -> None:
     once = redact(f"private key {secret}, password: Hunter2!!, seed {PHRASE}, card 4242 4242 4242 4242")
     shown = localise(once.text, lang)
     assert redact(shown) == Redaction(text=shown, kinds=())
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_every_secret_family_has_a_catalog_label_the_browsers_render(lang: str) -> None:
+    """The widget and the console show a stored ``[redacted: <kind>]`` as ``ui.redacted.<kind>``; that
+    text is the same label ``localise`` gives, so the server and the browsers agree."""
+    catalog = load_catalog()
+    for kind in SecretKind:
+        assert catalog.render(f"ui.redacted.{kind.value}", lang) == placeholder(kind, lang).strip("[]")
+    assert "ui.redacted.seed_phrase" in catalog.for_language(lang)

@@ -21,7 +21,8 @@ RETRIEVAL_KEYS = {"n", "top1", "recall@3", "recall@5", "recall@10", "mrr@10", "m
 ESCALATION_KEYS = {"n", "precision", "recall", "f1", "f2", "false_escalation_hard_negative"}
 BOT_KEYS = {
     "n", "answered_correct", "wrong_answer_rate", "clarify_rate", "escalation_recall", "escalation_precision",
-    "oos_refusal_rate", "language_accuracy", "reply_language_match", "p50_ms", "p95_ms",
+    "oos_refusal_rate", "language_accuracy", "reply_language_match", "smalltalk_reply_rate", "vague_question_rate",
+    "p50_ms", "p95_ms",
 }  # fmt: skip
 LANGID_KEYS = {
     "macro_core",

@@ -19,7 +19,8 @@ from eval.tables import bot_table, escalation_table, langid_table, render, retri
 
 BOT_KEYS = {
     "n", "answered_correct", "wrong_answer_rate", "clarify_rate", "escalation_recall", "escalation_precision",
-    "oos_refusal_rate", "language_accuracy", "reply_language_match", "p50_ms", "p95_ms",
+    "oos_refusal_rate", "language_accuracy", "reply_language_match", "smalltalk_reply_rate",
+    "vague_question_rate", "p50_ms", "p95_ms",
 }  # fmt: skip
 
 
@@ -36,8 +37,9 @@ def rec(
     reply: str = "en",
     conf: float | None = 0.5,
     ms: float = 10.0,
+    reason: str = "",
 ) -> TurnRecord:
-    return TurnRecord("q", lang, kind, gold, escalate, action, top, conf, detected, reply, escalated, ms)
+    return TurnRecord("q", lang, kind, gold, escalate, action, top, conf, detected, reply, escalated, ms, reason)
 
 
 RECORDS = [
@@ -49,6 +51,20 @@ RECORDS = [
     rec("out_of_scope", None, "answer", "a", conf=0.6, ms=60),
     rec("out_of_scope", None, "out_of_scope", "b", ms=70, reply="es"),
 ]
+
+
+def test_bot_summary_counts_small_talk_replies_and_vague_questions() -> None:
+    rows = [
+        rec("smalltalk", None, "smalltalk", None, reason="smalltalk"),
+        rec("smalltalk", None, "out_of_scope", None, reason="out_of_scope"),
+        rec("vague", None, "clarify", None, reason="vague"),
+        rec("vague", None, "clarify", None, reason="low_confidence"),
+        rec("vague", None, "clarify", None, reason="vague"),
+    ]
+    s = bot_summary(rows)
+    assert s["smalltalk_reply_rate"] == pytest.approx(1 / 2)
+    assert s["vague_question_rate"] == pytest.approx(2 / 3)
+    assert bot_summary(RECORDS)["smalltalk_reply_rate"] is None  # no smalltalk rows: no denominator
 
 
 def test_bot_summary_hand_computed() -> None:

@@ -28,13 +28,20 @@ def test_start_and_restart_after_sigkill_only_read_the_built_index(tmp_path: Pat
     settings = Settings()
     data = tmp_path / "built"
     shutil.copytree(settings.index_dir, data / "index")
-    assert (data / "index" / BANK_FILE).is_file(), "make setup (python -m bot prepare) saves the exemplar vectors"
+    assert (data / "index" / BANK_FILE).is_file(), (
+        "make setup (python -m bot prepare) saves the exemplar vectors"
+    )
     before = _digests(data / "index")
     row = run_restart(
-        data, tmp_path / "work", {"embedding_model": settings.embedding_model, "embedding_backend": "torch"}, cycles=2
+        data,
+        tmp_path / "work",
+        {"embedding_model": settings.embedding_model, "embedding_backend": settings.embedding_backend},
+        cycles=2,
     )
     assert row["first_start_s"] > 0 and len(row["restarts_s"]) == 1
-    served = tmp_path / "work" / "restart-torch" / "data" / "index"
+    served = tmp_path / "work" / f"restart-{settings.embedding_backend}" / "data" / "index"
     assert _digests(served) == before
-    log = (tmp_path / "work" / "restart-torch" / "server-1w.log").read_text(encoding="utf-8")
+    log = (tmp_path / "work" / f"restart-{settings.embedding_backend}" / "server-1w.log").read_text(
+        encoding="utf-8"
+    )
     assert log.count("Application startup complete") == 2

@@ -224,3 +224,16 @@ def test_sse_reader_and_back_off_are_written_once_for_widget_and_console(client:
     assert js.index("root.SupportBotStream = ") < js.index("SupportBotStream.connect(")
     console = client.get("/console").text
     assert console.index('src="/static/sse.js"') < console.index('src="/static/console.js"')
+
+
+def test_rich_text_copier_is_written_once_for_widget_and_console(client: TestClient) -> None:
+    static = Path(__file__).resolve().parents[1] / "web" / "static"
+    for name in ("widget.js", "console.js"):
+        text = (static / name).read_text(encoding="utf-8")
+        assert "RICH_TAGS" not in text and "function copyRich" not in text, name
+        assert "SupportBotRich" in text, name
+    js = client.get("/widget.js").text
+    assert js.index("root.SupportBotRich = ") < js.index("window.SupportBotRich")
+    console = client.get("/console").text
+    assert console.index('src="/static/richtext.js"') < console.index('src="/static/console.js"')
+    assert client.get("/static/richtext.js").status_code == 200

@@ -71,11 +71,13 @@ class ChatOutcome:
 
 
 def outcome_meta(turn: TurnResult) -> dict[str, Any]:
-    """What the bot did with a user message, stored on it: the admin report groups unanswered questions."""
+    """What the bot did with a user message, stored on it: the admin report groups unanswered questions;
+    ``act`` (``smalltalk:thanks``, ``vague``, ...) keeps the resolution signal of a thank-you."""
     top = turn.hits[0] if turn.hits else None
     return {
         "action": turn.decision.action.value,
         "reason": turn.decision.reason.value,
+        "act": turn.act.name if turn.act else None,
         "confidence": None if turn.confidence is None else round(turn.confidence, 4),
         "top_slug": top.slug if top else None,
         "top_title": top.title if top else None,

@@ -28,12 +28,13 @@ def demo_page(request: Request) -> FileResponse:
 
 @router.get("/widget.js")
 def widget_script(request: Request) -> Response:
-    """The embeddable widget, after the live-events reader it shares with the console (one tag embeds it)."""
+    """The embeddable widget, after the live-events reader and the rich-text copier it shares with the
+    console (one tag embeds it)."""
     static: Path = request.app.state.static_dir
     widget = static / "widget.js"
     if not widget.is_file():
         raise HTTPException(404, "widget.js is not installed")
-    parts = [p.read_text(encoding="utf-8") for p in (static / "sse.js", widget) if p.is_file()]
+    parts = [p.read_text(encoding="utf-8") for p in (static / "sse.js", static / "richtext.js", widget) if p.is_file()]
     return Response("\n".join(parts), media_type="application/javascript; charset=utf-8",
                     headers={"Cache-Control": "no-cache"})
 

@@ -396,7 +396,7 @@
     ]));
     var body = el("div", { class: "msg-text", dir: "auto", lang: m.language || null });
     if (m.sender !== "user" && m.html) { body.classList.add("rich"); body.appendChild(richText(m.html)); }
-    else body.textContent = m.text || "";
+    else body.appendChild(plainText(m.text));
     li.appendChild(body);
     var sources = m.sources || meta.sources || [];
     if (sources.length && action === "answer") {
@@ -410,33 +410,12 @@
     }
     return li;
   }
-  var RICH_TAGS = { P: 1, BR: 1, STRONG: 1, EM: 1, UL: 1, OL: 1, LI: 1, A: 1, CODE: 1, PRE: 1, BLOCKQUOTE: 1, H2: 1, H3: 1, H4: 1, HR: 1 };
-  function safeHref(href) {
-    try {
-      var u = new URL(href, location.href);
-      return /^(https?:|mailto:)$/.test(u.protocol) ? u.href : null;
-    } catch (e) { return null; }
-  }
-  function copyRich(from, to) {
-    Array.prototype.forEach.call(from.childNodes, function (n) {
-      if (n.nodeType === 3) { to.appendChild(document.createTextNode(n.nodeValue)); return; }
-      if (n.nodeType !== 1) return;
-      if (!RICH_TAGS[n.tagName]) { copyRich(n, to); return; }
-      var node = document.createElement(n.tagName.toLowerCase());
-      if (n.tagName === "A") {
-        var href = safeHref(n.getAttribute("href") || "");
-        if (href) { node.setAttribute("href", href); node.setAttribute("target", "_blank"); node.setAttribute("rel", "noopener noreferrer"); }
-      }
-      copyRich(n, node);
-      to.appendChild(node);
-    });
-    return to;
-  }
-  function richText(html) {
-    var tpl = document.createElement("template");
-    tpl.innerHTML = String(html);
-    return copyRich(tpl.content, document.createDocumentFragment());
-  }
+  // The allow-list copier and the redaction labels are SupportBotRich's (richtext.js, loaded first).
+  var Rich = window.SupportBotRich;
+  function redactedLabel(kind) { return tOpt("ui.redacted." + kind, null); }
+  function safeHref(href) { return Rich.safeHref(href, location.href); }
+  function richText(html) { return Rich.richText(html, { base: location.href, label: redactedLabel }); }
+  function plainText(text) { return Rich.plainText(text, { label: redactedLabel }); }
   function renderMessages(list, fresh) {
     var box = $("messages");
     var atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;

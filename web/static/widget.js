@@ -615,7 +615,7 @@
     li.appendChild(senderLabel(m));
     var bubble = el("div", { class: "sb-bubble", dir: "auto", lang: m.language || null });
     if (m.sender !== "user" && m.html) { bubble.classList.add("sb-rich"); bubble.appendChild(richText(m.html)); }
-    else bubble.textContent = m.text || "";
+    else bubble.appendChild(plainText(m.text));
     li.appendChild(bubble);
 
     if (m.sender === "bot" && m.action === "answer") {
@@ -650,36 +650,12 @@
     if (time) li.appendChild(el("time", { class: "sb-time", datetime: m.created_at, text: time }));
     return li;
   }
-  // The server sends sanitised HTML (web/richtext.py); it is parsed in an inert <template> and copied
-  // node by node through a second allow-list, so no markup from anywhere can run script here.
-  var RICH_TAGS = { P: 1, BR: 1, STRONG: 1, EM: 1, UL: 1, OL: 1, LI: 1, A: 1, CODE: 1, PRE: 1, BLOCKQUOTE: 1, H2: 1, H3: 1, H4: 1, HR: 1 };
-  function safeHref(href) {
-    try {
-      var u = new URL(href, API + "/");
-      return /^(https?:|mailto:)$/.test(u.protocol) ? u.href : null;
-    } catch (e) { return null; }
-  }
-  function copyRich(from, to) {
-    Array.prototype.forEach.call(from.childNodes, function (n) {
-      if (n.nodeType === 3) { to.appendChild(document.createTextNode(n.nodeValue)); return; }
-      if (n.nodeType !== 1) return;
-      if (!RICH_TAGS[n.tagName]) { copyRich(n, to); return; }
-      var node = document.createElement(n.tagName.toLowerCase());
-      if (n.tagName === "A") {
-        var href = safeHref(n.getAttribute("href") || "");
-        if (href) { node.setAttribute("href", href); node.setAttribute("target", "_blank"); node.setAttribute("rel", "noopener noreferrer"); }
-      }
-      if (n.tagName === "OL" && /^\d{1,4}$/.test(n.getAttribute("start") || "")) node.setAttribute("start", n.getAttribute("start"));
-      copyRich(n, node);
-      to.appendChild(node);
-    });
-    return to;
-  }
-  function richText(html) {
-    var tpl = document.createElement("template");
-    tpl.innerHTML = String(html);
-    return copyRich(tpl.content, document.createDocumentFragment());
-  }
+  // The allow-list copier and the redaction labels are SupportBotRich's (richtext.js, served first).
+  var Rich = window.SupportBotRich;
+  function redactedLabel(kind) { var k = "ui.redacted." + kind; return texts[k] != null ? texts[k] : (FALLBACK[k] != null ? FALLBACK[k] : null); }
+  function safeHref(href) { return Rich.safeHref(href, API + "/"); }
+  function richText(html) { return Rich.richText(html, { base: API + "/", label: redactedLabel }); }
+  function plainText(text) { return Rich.plainText(text, { label: redactedLabel }); }
   function sourceLink(s) {
     var attrs = { dir: "auto", class: "sb-source-title", "data-slug": s.slug || null, text: s.title || s.slug };
     var href = s.url ? safeHref(s.url) : null;
