@@ -188,7 +188,7 @@ def until_unlocked(step: Callable[[], object]) -> None:
 # around them is what runs in parallel on many workers. Row-level conditions (conditional updates,
 # unique constraints, SKIP LOCKED in claim-next) stay in the SQL as a second line of defence.
 WRITE_LOCK_KEY = 0x5B07_0001
-POOL_MAX = 10
+POOL_MAX = 40  # a worker's threadpool size (AnyIO: 40), so a burst of requests never waits for a connection
 POOL_TIMEOUT_S = 30.0
 # Parameters in handoff SQL: ``?`` or ``:name``. Literals and ``::`` casts are left alone; a literal
 # ``%`` is doubled for psycopg.
