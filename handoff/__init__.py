@@ -20,6 +20,7 @@ from handoff.agents import (
 )
 from handoff.assignments import agent_reply, claim, claim_next, release, resolve
 from handoff.backlog import agent_may_see, list_queue, wait_info
+from handoff.changes import ChangeListener
 from handoff.conversations import find_by_token_hash, get_conversation, list_messages
 from handoff.credentials import hash_secret, new_api_key
 from handoff.db import Database, open_db
@@ -98,6 +99,7 @@ from handoff.stream_tickets import TicketPurpose, issue_ticket, redeem_ticket
 from handoff.transcripts import get_transcript, transcript_to_json, transcript_to_text
 
 __all__ = [
+    "ChangeListener",
     "Database",
     "Agent",
     "AgentBound",

@@ -326,3 +326,24 @@ def stream_tickets(db: SqliteUtilsDatabase) -> None:
         not_null=["purpose", "subject", "expires_at", "created_at"],
     )
     _create_index(db, "stream_tickets", ["expires_at"])
+
+
+@migrations(name="0004_change_notices")
+def change_notices(db: SqliteUtilsDatabase) -> None:
+    """PostgreSQL only: NOTIFY the changed conversation's id on every message, conversation and queue
+    change (see ``handoff.changes``). SQLite has one process and nothing to notify: recorded, no DDL."""
+    if isinstance(db, SqliteUtilsDatabase):
+        return
+    for function, column in (("handoff_notify_conversation", "conversation_id"), ("handoff_notify_row_id", "id")):
+        db.execute(
+            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"PERFORM pg_notify('supportbot_changes', NEW.{column}); RETURN NULL; END $$"
+        )
+    for table, function, events in (
+        ("messages", "handoff_notify_conversation", "INSERT"),
+        ("queue_entries", "handoff_notify_conversation", "INSERT OR UPDATE"),
+        ("conversations", "handoff_notify_row_id", "INSERT OR UPDATE"),
+    ):
+        db.execute(
+            f"CREATE TRIGGER {table}_notify AFTER {events} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
+        )

@@ -107,6 +107,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield "sqlite"
         return
+    reason = request.node.get_closest_marker("sqlite_only")
+    if reason is not None:
+        pytest.skip(f"SQLite only: {reason.args[0]}")
     server: PgServer = request.getfixturevalue("pg_server")
     ENGINE.url = server.new_database()
     try:

@@ -139,7 +139,7 @@ def events(
 ) -> StreamingResponse:
     """Server-Sent Events: ``queue`` with this agent's queue view whenever it changes."""
     load = queue_loader(settings.database, agent.id, request.state.clock, settings.any_language_after_s)
-    stream = queue_stream(request, load, request.state.streams, once=once)
+    stream = queue_stream(request, load, request.state.streams, once=once, wakeups=request.state.wakeups)
     return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
 
 

@@ -275,7 +275,9 @@ def conversation_events(
     """Server-Sent Events: ``message`` for each new message (id = seq), ``conversation`` on changes."""
     start = max(after or 0, int(last_event_id) if last_event_id else 0)
     load = conversation_loader(settings.database, conv.id, request.state.clock)
-    stream = conversation_stream(request, load, start, request.state.streams, once=once)
+    stream = conversation_stream(
+        request, load, start, request.state.streams, once=once, wakeups=request.state.wakeups, conversation_id=conv.id
+    )
     return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
 
 
