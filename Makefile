@@ -7,11 +7,17 @@ STAMP := $(VENV)/.installed
 MODEL_DIR := var/models/multilingual-e5-small-q4
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Scale-out: `make run WORKERS=4 DATABASE_URL=postgresql://supportbot@127.0.0.1/supportbot` (README, Scale-out).
+WORKERS ?= 1
+DATABASE_URL ?=
+ifneq ($(DATABASE_URL),)
+export SUPPORTBOT_DATABASE_URL := $(DATABASE_URL)
+endif
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup install model onnx adapt index prepare browser run test test-fast eval bench lint check-kb clean
+.PHONY: help setup install model onnx adapt index prepare browser postgres run test test-fast eval bench lint check-kb clean
 
 help:
 	@echo "make run    set up, then serve the demo help center, widget and agent console on http://$(HOST):$(PORT)"
@@ -54,6 +60,11 @@ index: adapt onnx
 browser:
 	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
+# Debian's PostgreSQL server binaries for the tests that run on PostgreSQL (the suite starts its own
+# throwaway server in a temporary folder; nothing here creates a cluster or a service).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # What the server's start-up loads instead of computing: intent exemplar vectors and the calibration.
 prepare: index
 	$(PY) -m bot prepare
@@ -63,12 +74,12 @@ setup: prepare
 run: setup
 	$(PY) -m handoff migrate
 	$(PY) -m web demo-agent
-	$(PY) -m uvicorn --factory web.app:create_app --host $(HOST) --port $(PORT)
+	$(PY) -m uvicorn --factory web.app:create_app --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-test: setup browser
+test: setup browser postgres
 	$(PY) -m pytest
 
-test-fast: setup
+test-fast: setup postgres
 	$(PY) -m pytest -m "not e2e"
 
 eval: setup

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(PROJECT_ROOT / "var", description="Folder for the SQLite database and the index.")
+    database_url: str = Field(
+        "",
+        description="Where the handoff data lives: empty or sqlite:///<file> for the embedded SQLite file "
+        "(default <data_dir>/supportbot.db), postgresql://user@host/db for PostgreSQL shared by many workers.",
+    )
     kb_path: Path = Field(
         PROJECT_ROOT / "kb_articles", description="Knowledge base: a kb_articles-style folder or a JSONL file."
     )
@@ -136,6 +141,8 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.clarify_min_confidence > self.answer_min_confidence:
             raise ValueError("clarify_min_confidence must not exceed answer_min_confidence")
+        if self.database_url and not self.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("database_url must be empty, sqlite:///<file> or postgresql://...")
         if self.identity_required and not self.identity_secret:
             raise ValueError("identity_required needs identity_secret: no token could be verified without it")
         return self
@@ -162,4 +169,14 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         """The SQLite database file shared by the server and ``python -m handoff``."""
+        if self.database_url.startswith("sqlite:///"):
+            path = Path(self.database_url.removeprefix("sqlite:///"))
+            return path if path.is_absolute() else PROJECT_ROOT / path
         return self.data_dir / "supportbot.db"
+
+    @property
+    def database(self) -> Path | str:
+        """What ``handoff.open_db`` opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        if self.database_url.startswith(("postgresql://", "postgres://")):
+            return self.database_url
+        return self.db_path

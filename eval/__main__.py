@@ -156,6 +156,8 @@ def _cmd_bench(args: argparse.Namespace, embedder: Embedder | None) -> dict[str,
         turns=args.turns,
         users=args.users,
         workers=args.workers,
+        engines=args.engines,
+        database_url=args.database_url,
         duration_s=args.duration,
         warmup_s=args.warmup,
         sizes=args.sizes,
@@ -267,6 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turns", type=_positive, default=200, help="questions timed per backend (default 200)")
     p.add_argument("--users", type=_positive, default=50, help="simulated widget users (default 50)")
     p.add_argument("--workers", type=_csv(int), default=(1, 2), help="uvicorn worker counts (default 1,2)")
+    p.add_argument(
+        "--engines", type=_csv(str, ("sqlite", "postgresql")), default=("sqlite",),
+        help="handoff engines of the load runs (default sqlite; postgresql needs --database-url)",
+    )
+    p.add_argument(
+        "--database-url", default="", help="postgresql://... the load runs on postgresql use (shared by the workers)"
+    )
     p.add_argument("--duration", type=float, default=60.0, help="seconds of counted load per run (default 60)")
     p.add_argument("--warmup", type=float, default=5.0, help="seconds of load before counting (default 5)")
     p.add_argument(

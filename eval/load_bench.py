@@ -248,7 +248,8 @@ def run_load(
 ) -> dict[str, Any]:
     """Serve a copy of ``data_dir`` (index and calibration already built) with ``workers`` workers and
     drive it; the load summary plus the server's memory after the load."""
-    folder = work / f"server-{settings.get('embedding_backend', 'default')}-{workers}w"
+    engine = "postgresql" if settings.get("database_url") else "sqlite"
+    folder = work / f"server-{settings.get('embedding_backend', 'default')}-{engine}-{workers}w"
     if folder.exists():
         shutil.rmtree(folder)
     served = folder / "data"
@@ -257,7 +258,7 @@ def run_load(
     with Server(folder, values, workers=workers) as server:
         summary = asyncio.run(drive(server.url, questions, users=users, duration_s=duration_s, warmup_s=warmup_s))
         summary["rss_after_load"] = server.rss()
-    summary.update({"workers": workers, "users": users})
+    summary.update({"workers": workers, "users": users, "engine": engine})
     return summary
 
 

@@ -41,6 +41,10 @@ class BenchOptions:
     turns: int = 200
     users: int = 50
     workers: tuple[int, ...] = (1, 2)
+    # The handoff engines the HTTP load runs on: sqlite (a fresh file per run) and, with
+    # ``database_url``, postgresql (that database, shared by the workers).
+    engines: tuple[str, ...] = ("sqlite",)
+    database_url: str = ""
     duration_s: float = 60.0
     warmup_s: float = 5.0
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
@@ -184,22 +188,25 @@ def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], No
             gc.collect()
         return data_dirs[backend]
 
-    for backend in options.server_backends:
+    runs = [(backend, engine, workers) for backend in options.server_backends
+            for engine in options.engines for workers in options.workers]
+    for backend, engine, workers in runs:
         prepared(backend)
-        for workers in options.workers:
-            say(f"load [{backend}, {workers} worker(s)]: {options.users} users for {options.duration_s:.0f} s")
-            server_settings = {"embedding_backend": backend, "embedding_model": settings.embedding_model}
-            if backend != "torch":
-                server_settings["embedding_threads"] = max(1, _cores() // workers)
-            try:
-                summary = run_load(data_dirs[backend], work, load_texts, server_settings, workers=workers,
-                                   users=options.users, duration_s=options.duration_s, warmup_s=options.warmup_s)
-            except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
-                summary = {"workers": workers, "users": options.users, "failed": str(exc)}
-            summary["backend"] = backend
-            payload["load"].append(summary)
-            say(f"load [{backend}, {workers} worker(s)]: {json.dumps(summary)}")
-            write_bench(payload, options.reports)  # a partial report survives a later failure
+        say(f"load [{backend}, {engine}, {workers} worker(s)]: {options.users} users for {options.duration_s:.0f} s")
+        server_settings: dict[str, Any] = {"embedding_backend": backend, "embedding_model": settings.embedding_model}
+        if engine == "postgresql":
+            server_settings["database_url"] = options.database_url
+        if backend != "torch":
+            server_settings["embedding_threads"] = max(1, _cores() // workers)
+        try:
+            summary = run_load(data_dirs[backend], work, load_texts, server_settings, workers=workers,
+                               users=options.users, duration_s=options.duration_s, warmup_s=options.warmup_s)
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            summary = {"workers": workers, "users": options.users, "failed": str(exc), "engine": engine}
+        summary["backend"] = backend
+        payload["load"].append(summary)
+        say(f"load [{backend}, {engine}, {workers} worker(s)]: {json.dumps(summary)}")
+        write_bench(payload, options.reports)  # a partial report survives a later failure
     for backend in options.restart_backends:
         say(f"restart [{backend}]: {options.restart_cycles} starts, a SIGKILL before each but the first")
         server_settings = {"embedding_backend": backend, "embedding_model": settings.embedding_model}
@@ -257,17 +264,17 @@ def bench_markdown(payload: dict[str, Any]) -> str:
         "",
         "## 2-3. The server under simulated widget users, and its memory after the load",
         "",
-        "| backend | workers | users | seconds | turns/s | p50 ms | p95 ms | p99 ms | errors | RSS total MB "
+        "| backend | engine | workers | users | seconds | turns/s | p50 ms | p95 ms | p99 ms | errors | RSS total MB "
         "| RSS per worker MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in payload["load"]:
         if "failed" in r:
-            lines.append(f"| {r['backend']} | {r['workers']} | {r['users']} | failed: {r['failed']} |")
+            lines.append(f"| {r['backend']} | {r.get('engine', 'sqlite')} | {r['workers']} | {r['users']} | failed: {r['failed']} |")
             continue
         rss = r.get("rss_after_load", {})
         lines.append(
-            f"| {r['backend']} | {r['workers']} | {r['users']} | {r['seconds']} | {r['turns_per_s']} "
+            f"| {r['backend']} | {r.get('engine', 'sqlite')} | {r['workers']} | {r['users']} | {r['seconds']} | {r['turns_per_s']} "
             f"| {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | {_ms(r['p99_ms'])} | {r['errors']} "
             f"| {rss.get('total_mb', '–')} | {', '.join(str(v) for v in rss.get('per_worker_mb', []))} |"
         )

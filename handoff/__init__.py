@@ -1,4 +1,4 @@
-"""Human-agent handoff: a durable, prioritised, language-routed agent queue in SQLite.
+"""Human-agent handoff: a durable, prioritised, language-routed agent queue in SQLite or PostgreSQL.
 
 Knows nothing of retrieval or the bot. This module is the package's public face: other packages
 write ``from handoff import ...`` and call whole operations (``operations``: the user's side;
@@ -21,9 +21,10 @@ from handoff.agents import (
 )
 from handoff.assignments import agent_reply, claim, claim_next, release, resolve
 from handoff.backlog import agent_may_see, list_queue, wait_info
+from handoff.changes import ChangeListener
 from handoff.conversations import find_by_token_hash, get_conversation, latest_reply_action, list_messages
 from handoff.credentials import hash_secret, new_api_key
-from handoff.db import open_db
+from handoff.db import Database, open_db
 from handoff.entries import count_held, get_active_entry
 from handoff.errors import (
     AgentDisabled,
@@ -100,6 +101,8 @@ from handoff.stream_tickets import TicketPurpose, issue_ticket, redeem_ticket
 from handoff.transcripts import get_transcript, transcript_to_json, transcript_to_text
 
 __all__ = [
+    "ChangeListener",
+    "Database",
     "Agent",
     "AgentBound",
     "AgentDisabled",

@@ -1,41 +1,43 @@
 """Command line: ``python -m handoff migrate | add-agent | disable-agent | rotate-key | list-agents | export-transcript``.
 
-Without ``--db`` every command uses ``Settings().db_path``: the file the server uses, read from the one
+Without ``--db`` every command uses ``Settings().database``: the file the server uses, read from the one
 ``config.Settings`` (environment and ``.env``) with the same defaults, whatever the working directory.
 """
 
 import argparse
 import json
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from config.settings import Settings
 from handoff.agent_keys import find_agent_id, rotate_key
 from handoff.agents import add_agent, disable_agent, list_agents
-from handoff.db import open_db
+from handoff.db import DRIVER_ERRORS, Database, is_postgres, open_db
 from handoff.errors import HandoffError
 from handoff.models import Agent
-from handoff.schema import migrations
+from handoff.schema import applied_names
 from handoff.transcripts import get_transcript, transcript_to_json, transcript_to_text
+
+_CLI_ERRORS: tuple[type[Exception], ...] = (HandoffError, OSError, *DRIVER_ERRORS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return the process exit status (0 ok, 1 domain error, 2 usage error)."""
     args = _parser().parse_args(argv)
-    path = Path(args.db) if args.db else Settings().db_path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    target: Path | str = Settings().database
+    if args.db:
+        target = args.db if is_postgres(args.db) else Path(args.db)
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = open_db(path)
+        db = open_db(target)
         try:
             args.run(db, args)
         finally:
             db.close()
-    except (HandoffError, sqlite3.Error, OSError) as exc:
+    except _CLI_ERRORS as exc:
         # A domain refusal or an unusable database file: one line for the operator, no traceback.
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -44,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _migrate(db: Database, args: argparse.Namespace) -> None:
     # open_db() has already applied anything pending; report what the file now holds.
-    names = [m.name for m in migrations.applied(db)]
+    names = applied_names(db)
     print(f"{len(names)} migration(s) applied: {', '.join(names)}")
 
 
@@ -112,7 +114,10 @@ def _now() -> datetime:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m handoff", description="Human-agent queue admin.")
     commands = parser.add_subparsers(dest="command", required=True)
-    db_help = "database file (default: the server's, <SUPPORTBOT_DATA_DIR>/supportbot.db)"
+    db_help = (
+        "database file or postgresql:// URL (default: the server's, SUPPORTBOT_DATABASE_URL or "
+        "<SUPPORTBOT_DATA_DIR>/supportbot.db)"
+    )
 
     def command(name: str, run: object, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)

@@ -1,9 +1,8 @@
 """Agent key rotation: a new key for an agent, the old one refused from that moment on."""
 
-from sqlite_utils import Database
-
 from handoff.agents import get_agent
 from handoff.credentials import hash_secret, new_api_key
+from handoff.db import Database
 from handoff.errors import AgentNotFound
 from handoff.models import Agent
 

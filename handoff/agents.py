@@ -5,10 +5,8 @@ import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from handoff.credentials import hash_secret, new_api_key
-from handoff.db import write_returning
+from handoff.db import Database, write_returning
 from handoff.entries import held_by
 from handoff.errors import AgentNotFound, InvalidInput
 from handoff.languages import normalize_language, normalize_languages

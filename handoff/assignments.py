@@ -8,11 +8,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from handoff import conversations as convs
 from handoff import tickets
 from handoff.backlog import agent_may_see
+from handoff.db import Database
 from handoff.entries import get_active_entry
 from handoff.errors import LanguageNotAllowed
 from handoff.models import Agent, Message, QueueEntry, QueueStatus

@@ -8,10 +8,9 @@ The numbers here are what the bot renders in the user's language; no text is pro
 
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from handoff.agents import ONLINE_WINDOW_S, agents_online
 from handoff.conversations import get_conversation
+from handoff.db import Database
 from handoff.entries import get_active_entry
 from handoff.eta import WAIT_CAP_S, WaitEstimate, estimate_wait, handling_time_s
 from handoff.models import Agent, QueueEntry, QueueItem, QueueStatus, WaitInfo

@@ -5,15 +5,12 @@ connections never hand out the same ``seq`` (SQLite serialises writers; the uniq
 """
 
 import json
-import sqlite3
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
-from handoff.db import write_returning
+from handoff.db import INTEGRITY_ERRORS, Database, write_returning
 from handoff.errors import ConversationExists, ConversationNotFound, InvalidInput
 from handoff.languages import normalize_language
 from handoff.models import Conversation, ConversationStatus, Message, Sender, dump_json
@@ -70,7 +67,7 @@ def create_conversation(
                 "now": stamp,
             },
         )
-    except sqlite3.IntegrityError:
+    except INTEGRITY_ERRORS:
         raise ConversationExists(f"conversation {conversation_id} or its token already exists") from None
     return Conversation.from_row(rows[0])
 

@@ -7,8 +7,7 @@ UPDATE took the write lock, so what they read is current; each raises the specif
 
 from typing import Any, NoReturn
 
-from sqlite_utils import Database
-
+from handoff.db import Database
 from handoff.errors import (
     AgentDisabled,
     AgentNotFound,

@@ -122,9 +122,18 @@ class DatabaseBusy(HandoffError):
 
 
 def is_busy(exc: BaseException) -> bool:
-    """True for the driver's "database is locked/busy" error, which a retry may cure."""
+    """True for the driver's "database is locked/busy" error, which a retry may cure: SQLite's
+    "locked", PostgreSQL's serialization failure, deadlock or lock timeout, and no free connection
+    in the pool within its timeout."""
     import sqlite3
 
+    import psycopg
+    import psycopg_pool
+
+    if isinstance(exc, psycopg_pool.PoolTimeout | psycopg.errors.SerializationFailure | psycopg.errors.DeadlockDetected):
+        return True
+    if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
+        return True
     if not isinstance(exc, sqlite3.OperationalError):
         return False
     text = str(exc).lower()

@@ -6,10 +6,8 @@ so a user changing their mind does not count twice in the metrics.
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from handoff.conversations import get_conversation
-from handoff.db import write_returning
+from handoff.db import Database, write_returning
 from handoff.errors import InvalidFeedback
 from handoff.models import Feedback, Sender
 from handoff.timestamps import to_iso

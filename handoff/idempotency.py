@@ -9,14 +9,12 @@ Keys are scoped to one conversation: the same key on two conversations is two ke
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
+from handoff.db import INTEGRITY_ERRORS, Database
 from handoff.errors import HandoffError
 from handoff.models import Message
 from handoff.timestamps import to_iso
@@ -97,7 +95,7 @@ def claim_key(
             "VALUES (?, ?, ?, ?, ?, ?)",
             [conversation_id, key, request_hash, json.dumps(list(message_ids)), status_code, to_iso(now)],
         )
-    except sqlite3.IntegrityError:
+    except INTEGRITY_ERRORS:
         raise KeyAlreadyUsed(f"idempotency key already used on conversation {conversation_id}") from None
 
 

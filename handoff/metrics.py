@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
+from handoff.db import Database
 from handoff.models import Priority
 from handoff.sla import DEFAULT_SLA, FirstResponseStats, ResponseSample, SlaPolicy, first_response_stats
 from handoff.timestamps import from_iso, seconds_between, to_iso
@@ -68,7 +67,7 @@ def deflection(db: Database, *, since: datetime | None = None, until: datetime |
     """Count conversations with a user message, and those of them never handed off."""
     where, params = _period("c.created_at", since, until)
     row = db.execute(
-        "SELECT COUNT(*), SUM(NOT EXISTS (SELECT 1 FROM queue_entries q WHERE q.conversation_id = c.id)) "
+        "SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM queue_entries q WHERE q.conversation_id = c.id) THEN 0 ELSE 1 END) "
         "FROM conversations c WHERE EXISTS (SELECT 1 FROM messages m "
         f"WHERE m.conversation_id = c.id AND m.sender = 'user'){where}",
         params,
@@ -87,7 +86,7 @@ def handoffs_by(
         raise ValueError(f"cannot group handoffs by {column!r}")
     where, params = _period("enqueued_at", since, until)
     rows = db.execute(
-        f"SELECT {column}, COUNT(*) AS n FROM queue_entries WHERE 1{where} "
+        f"SELECT {column}, COUNT(*) AS n FROM queue_entries WHERE 1 = 1{where} "
         f"GROUP BY {column} ORDER BY n DESC, {column}",
         params,
     ).fetchall()
@@ -102,7 +101,7 @@ def response_samples(
     where, params = _period("enqueued_at", since, until)
     samples = []
     for priority, enqueued_at, first_response_at, closed_at in db.execute(
-        f"SELECT priority, enqueued_at, first_response_at, closed_at FROM queue_entries WHERE 1{where}",
+        f"SELECT priority, enqueued_at, first_response_at, closed_at FROM queue_entries WHERE 1 = 1{where}",
         params,
     ):
         end = first_response_at or closed_at
@@ -129,7 +128,7 @@ def helpfulness(db: Database, *, since: datetime | None = None, until: datetime 
     """Return the helpful and not-helpful vote counts on bot answers in the period."""
     where, params = _period("created_at", since, until)
     yes, no = db.execute(
-        f"SELECT COALESCE(SUM(helpful = 1), 0), COALESCE(SUM(helpful = 0), 0) FROM feedback "
+        f"SELECT COALESCE(SUM(CASE WHEN helpful = 1 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN helpful = 0 THEN 1 ELSE 0 END), 0) FROM feedback "
         f"WHERE helpful IS NOT NULL{where}",
         params,
     ).fetchone()

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from handoff import conversations as convs
 from handoff import tickets
 from handoff.backlog import wait_info
+from handoff.db import Database
 from handoff.errors import ConversationNotFound
 from handoff.idempotency import KeyClaim, claim_key
 from handoff.models import (

@@ -8,10 +8,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from handoff.agents import agents_online, get_agent
 from handoff.backlog import agent_may_see, list_queue, queue_position, wait_estimate
+from handoff.db import Database
 from handoff.entries import get_active_entry
 from handoff.errors import AgentNotFound
 from handoff.models import Agent, Conversation, ConversationStatus, QueueItem, QueueStatus

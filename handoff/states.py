@@ -8,9 +8,7 @@ Every applied transition writes an ``audit_log`` row in the same transaction as 
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
-from handoff.db import write_returning
+from handoff.db import Database, write_returning
 from handoff.errors import ConversationNotFound, IllegalTransition
 from handoff.models import Conversation, ConversationStatus
 from handoff.timestamps import to_iso

@@ -10,10 +10,8 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlite_utils import Database
-
 from handoff.credentials import hash_secret
-from handoff.db import write_returning
+from handoff.db import Database, write_returning
 from handoff.timestamps import to_iso
 
 TICKET_PREFIX = "sbt_"

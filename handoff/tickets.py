@@ -11,10 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
 from handoff.conversations import append_message
-from handoff.db import write_returning
+from handoff.db import Database, write_returning
 from handoff.entries import explain_failed_claim, explain_not_holder, get_active_entry, require_agent_can_take
 from handoff.errors import IllegalTransition, NotInQueue
 from handoff.languages import normalize_language
@@ -153,6 +151,8 @@ def claim_next(
     :raises OverCapacity, AgentNotFound, AgentDisabled: as named.
     """
     cutoff = to_iso(now - timedelta(seconds=any_language_after_s))
+    # PostgreSQL: skip a row another transaction holds instead of waiting on it (SQLite has one writer).
+    skip_locked = " FOR UPDATE OF q SKIP LOCKED" if getattr(db, "engine", "sqlite") == "postgresql" else ""
     with db.atomic():
         rows = write_returning(
             db,
@@ -161,7 +161,7 @@ def claim_next(
             "  q.language IN (SELECT value FROM json_each("
             "    (SELECT languages FROM agents WHERE id = :agent)))"
             "  OR q.enqueued_at <= :cutoff)"
-            " ORDER BY q.priority_rank DESC, q.enqueued_at, q.id LIMIT 1) "
+            f" ORDER BY q.priority_rank DESC, q.enqueued_at, q.id LIMIT 1{skip_locked}) "
             f"AND status = 'waiting' AND {_AGENT_CAN_TAKE} RETURNING *",
             {"agent": agent_id, "now": to_iso(now), "cutoff": cutoff},
         )

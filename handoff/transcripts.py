@@ -7,9 +7,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlite_utils import Database
-
 from handoff.conversations import get_conversation, list_messages
+from handoff.db import Database
 from handoff.models import AuditEntry, Feedback, Message, QueueEntry, Transcript
 
 

@@ -12,8 +12,10 @@ import pytest
 from sqlite_utils import Database
 
 from config.settings import Settings
-from handoff.db import open_db
+from handoff.db import close_pools, open_db
 from retrieval import HashEmbedder, Retriever, SentenceTransformerEmbedder, load_retriever
+from tests.engines import ENGINE
+from tests.pg_server import PgServer, pg_bin
 
 ROOT = Path(__file__).resolve().parents[1]
 KB = ROOT / "kb_articles"
@@ -80,15 +82,59 @@ def tiny_kb(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throwaway PostgreSQL server for the session (Debian's package; see tests/pg_server.py)."""
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql package")
+    server = PgServer(bin_dir).start()
+    try:
+        server.make_template()
+        yield server
+    finally:
+        close_pools()
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The handoff engine a test runs on: every test that uses it runs once on each.
+
+    On PostgreSQL the test gets a fresh database of the session's server (dropped after it), and
+    ``ENGINE.url`` names it, so code that builds ``Settings`` (tests/web_support.py) points there.
+    """
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    reason = request.node.get_closest_marker("sqlite_only")
+    if reason is not None:
+        pytest.skip(f"SQLite only: {reason.args[0]}")
+    server: PgServer = request.getfixturevalue("pg_server")
+    ENGINE.url = server.new_database()
+    try:
+        yield "postgresql"
+    finally:
+        url, ENGINE.url = ENGINE.url, ""
+        close_pools()
+        server.drop_database(url)
+
+
 @pytest.fixture
-def path(tmp_path: Path) -> Path:
-    """A handoff database file of its own for each test."""
+def path(engine: str, tmp_path: Path) -> Path | str:
+    """The handoff database of this test: a SQLite file of its own, or a fresh PostgreSQL database's URL."""
+    return ENGINE.url if engine == "postgresql" else tmp_path / "h.db"
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
+    """A SQLite file, for the tests about the embedded engine itself (WAL, files, locks)."""
     return tmp_path / "h.db"
 
 
 @pytest.fixture
-def db(path: Path) -> Iterator[Database]:
-    """A migrated handoff database (WAL, foreign keys), closed after the test."""
+def db(path: Path | str) -> Iterator[Database]:
+    """A migrated handoff database (SQLite: WAL, foreign keys), closed after the test."""
     database = open_db(path)
     yield database
     database.close()

@@ -43,3 +43,8 @@ def audit(db: Database, cid: str) -> list[tuple[str, str, str, str]]:
         (r["actor"], r["from_status"], r["to_status"], r["reason"])
         for r in db.query("SELECT * FROM audit_log WHERE conversation_id = ? ORDER BY id", [cid])
     ]
+
+
+def count(db: Database, table: str) -> int:
+    """The rows in a handoff table, on either engine."""
+    return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])

@@ -116,7 +116,7 @@ def test_write_bench_writes_json_and_markdown(tmp_path: Path) -> None:
     text = md.read_text(encoding="utf-8")
     assert "python -m eval bench --duration 1" in text and "2 CPU cores (test CPU)" in text
     assert "| onnx-int8 | 10.0 | 12.0 | 0.50x | 11.0 | 15.0 | 1.10x | 1.25x | 1.50x | 3 |" in text
-    assert "| onnx-int8 | 2 | 50 | 1.0 | 61.5 | 80.0 | 200.0 | 240.0 | 0 | 700.0 | 350.0, 350.0 |" in text
+    assert "| onnx-int8 | sqlite | 2 | 50 | 1.0 | 61.5 | 80.0 | 200.0 | 240.0 | 0 | 700.0 | 350.0, 350.0 |" in text
     assert "| 1000 | 10900 | Flat (exact) |" in text
 
 

@@ -17,6 +17,7 @@ from handoff.agents import (
     list_agents,
     touch_agent,
 )
+from handoff.db import open_db
 from handoff.errors import AgentNotFound, InvalidInput
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -54,7 +55,9 @@ def test_add_agent_with_invalid_input_raises_422(db: Database, kwargs: dict[str,
     assert list_agents(db) == []
 
 
-def test_add_agent_stores_only_the_hash_of_the_key(db: Database, path: Path) -> None:
+def test_add_agent_stores_only_the_hash_of_the_key(sqlite_path: Path) -> None:
+    path = sqlite_path  # the file's bytes are what is checked
+    db = open_db(path)
     agent, key = add_agent(db, name="a", languages=["en"], now=T0)
     stored = db.execute("SELECT key_hash FROM agents WHERE id = ?", [agent.id]).fetchone()[0]
     assert stored == hashlib.sha256(key.encode()).hexdigest()

@@ -1,8 +1,6 @@
 """Queue views: the agents' list with SLA flags, a user's position, estimated wait, agents online."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -17,7 +15,6 @@ from handoff.backlog import (
     wait_info,
 )
 from handoff.conversations import create_conversation
-from handoff.db import open_db
 from handoff.errors import ConversationNotFound
 from handoff.eta import DEFAULT_HANDLING_S, PICKUP_S, WaitEstimate, WaitState
 from handoff.models import Priority, QueueStatus, WaitInfo
@@ -26,13 +23,6 @@ from handoff.tickets import claim, enqueue, record_agent_reply, resolve
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 P = Priority
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_db(tmp_path / "h.db")
-    yield database
-    database.close()
 
 
 def agent(db: Database, languages: str = "en", capacity: int = 10) -> int:

@@ -25,6 +25,7 @@ from handoff.db import open_db
 from handoff.errors import ConversationExists, ConversationNotFound, InvalidInput
 from handoff.models import ConversationStatus, Sender
 from handoff.states import transition
+from tests.handoff_support import count
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 S = ConversationStatus
@@ -62,7 +63,7 @@ def test_create_conversation_when_id_or_token_taken_raises_409(db: Database) -> 
     assert (caught.value.status_code, caught.value.code) == (409, "conversation_exists")
     with pytest.raises(ConversationExists):
         create_conversation(db, locale=None, language="en", token_hash=hash_secret("t"), now=T0)
-    assert db.table("conversations").count == 1
+    assert count(db, "conversations") == 1
 
 
 def test_create_conversation_with_naive_time_raises(db: Database) -> None:
@@ -190,13 +191,13 @@ def test_append_user_message_when_not_resolved_keeps_status(db: Database, status
     cid = create_conversation(db, locale=None, language="en", now=T0).id
     for step in {S.BOT: [], S.WAITING: [S.WAITING], S.WITH_AGENT: [S.WAITING, S.WITH_AGENT]}[status]:
         transition(db, cid, step, actor="test", reason="setup", now=T0)
-    audit_before = db.table("audit_log").count
+    audit_before = count(db, "audit_log")
 
     conversation, _ = append_user_message(db, cid, text="hello?", language="en", now=T0)
 
     assert conversation.status == status
     assert conversation.is_handed_off is (status != S.BOT)
-    assert db.table("audit_log").count == audit_before
+    assert count(db, "audit_log") == audit_before
 
 
 def test_append_user_message_when_insert_fails_does_not_reopen(db: Database) -> None:

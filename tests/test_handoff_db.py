@@ -1,23 +1,24 @@
 """Storage: pragmas, WAL, migrations applied twice, durability across a process restart."""
 
 import json
-import sqlite3
 import subprocess
 import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlite_utils import Database
 
 from handoff.agents import add_agent
 from handoff.conversations import append_message, create_conversation, list_messages
-from handoff.db import open_db
+from handoff.db import INTEGRITY_ERRORS, close_pools, open_db
 from handoff.entries import get_active_entry
 from handoff.models import Priority, Sender
-from handoff.schema import migrations
+from handoff.schema import applied_names, migrations
 from handoff.tickets import enqueue
+from tests.pg_server import PgServer
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[1]
@@ -30,7 +31,9 @@ def schema_of(db: Database) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def test_open_db_enables_wal_and_foreign_keys(db: Database, path: Path) -> None:
+def test_open_db_enables_wal_and_foreign_keys(sqlite_path: Path) -> None:
+    path = sqlite_path
+    db = open_db(path)
     assert db.journal_mode == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
@@ -40,15 +43,43 @@ def test_open_db_enables_wal_and_foreign_keys(db: Database, path: Path) -> None:
         assert plain.journal_mode == "wal"
     finally:
         plain.close()
+        db.close()
 
 
 def test_open_db_creates_every_table(db: Database) -> None:
     assert {"conversations", "messages", "queue_entries", "agents", "feedback", "audit_log"} <= set(
-        db.table_names()
+        table_names(db)
     )
 
 
-def test_migrations_applied_twice_are_a_no_op(db: Database, path: Path) -> None:
+def test_open_db_on_postgresql_runs_every_migration_once_and_records_it(pg_server: PgServer) -> None:
+    url = pg_server.new_database(migrated=False)
+    try:
+        for _ in range(2):
+            db = open_db(url)
+            try:
+                assert applied_names(db) == [m.name for m in migrations._migrations]
+                assert {"conversations", "messages", "idempotency_keys", "stream_tickets"} <= set(table_names(db))
+            finally:
+                db.close()
+        with psycopg.connect(url) as plain:
+            assert plain.execute("SHOW synchronous_commit").fetchone() == ("on",)
+    finally:
+        close_pools()
+        pg_server.drop_database(url)
+
+
+def table_names(db: Database) -> list[str]:
+    if getattr(db, "engine", "sqlite") == "sqlite":
+        return list(db.table_names())
+    return [r["table_name"] for r in db.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    )]
+
+
+def test_migrations_applied_twice_are_a_no_op(sqlite_path: Path) -> None:
+    path = sqlite_path
+    db = open_db(path)
     before = schema_of(db)
     migrations.apply(db)
     again = open_db(path)
@@ -59,6 +90,7 @@ def test_migrations_applied_twice_are_a_no_op(db: Database, path: Path) -> None:
     rows = list(db.query("SELECT migration_set, name FROM _sqlite_migrations ORDER BY id"))
     assert rows == [{"migration_set": "handoff", "name": m.name} for m in migrations._migrations]
     assert migrations.pending(db) == []
+    db.close()
 
 
 def open_concurrently(path: Path, count: int) -> list[BaseException]:
@@ -94,7 +126,7 @@ def test_open_db_when_connections_migrate_a_new_file_at_once_all_succeed(tmp_pat
 
 
 def test_foreign_keys_reject_orphan_message(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         db.execute(
             "INSERT INTO messages (conversation_id, seq, sender, text, meta, created_at) "
             "VALUES ('nope', 1, 'user', 'x', '{}', '2025-01-01')"

@@ -1,8 +1,6 @@
 """Feedback: helpful votes on bot answers, CSAT after resolve, and every validation rule."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,20 +8,13 @@ from sqlite_utils import Database
 
 from handoff.agents import add_agent
 from handoff.conversations import append_message, append_user_message, create_conversation
-from handoff.db import open_db
 from handoff.errors import ConversationNotFound, InvalidFeedback
 from handoff.feedback import record_feedback
 from handoff.models import Priority, Sender
 from handoff.tickets import claim, enqueue, resolve
+from tests.handoff_support import count
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_db(tmp_path / "h.db")
-    yield database
-    database.close()
 
 
 @pytest.fixture
@@ -57,7 +48,7 @@ def test_record_feedback_second_vote_replaces_first(db: Database, chat: dict[str
         db, chat["cid"], message_id=chat["answer"], helpful=True, now=T0 + timedelta(seconds=1)
     )
     assert fb.helpful is True
-    assert db.table("feedback").count == 1
+    assert count(db, "feedback") == 1
 
 
 def test_record_feedback_rating_after_resolve_is_stored(db: Database, chat: dict[str, Any]) -> None:
@@ -65,7 +56,7 @@ def test_record_feedback_rating_after_resolve_is_stored(db: Database, chat: dict
     fb = record_feedback(db, chat["cid"], rating=5, comment="fast", now=T0)
     assert (fb.rating, fb.comment, fb.message_id, fb.helpful) == (5, "fast", None, None)
     assert record_feedback(db, chat["cid"], rating=4, now=T0).rating == 4
-    assert db.table("feedback").count == 1
+    assert count(db, "feedback") == 1
 
 
 def test_record_feedback_rating_after_reopen_is_still_allowed(db: Database, chat: dict[str, Any]) -> None:
@@ -122,7 +113,7 @@ def test_record_feedback_with_wrong_shape_raises_422(
         kwargs = {**kwargs, "message_id": chat["answer"]}
     with pytest.raises(InvalidFeedback):
         record_feedback(db, chat["cid"], now=T0, **kwargs)
-    assert db.table("feedback").count == 0
+    assert count(db, "feedback") == 0
 
 
 def test_record_feedback_when_conversation_missing_raises_404(db: Database) -> None:

@@ -1,15 +1,12 @@
 """Operations metrics against a small hand-built history."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 from handoff.agents import add_agent
 from handoff.conversations import append_message, create_conversation
-from handoff.db import open_db
 from handoff.feedback import record_feedback
 from handoff.metrics import Deflection, csat, deflection, handoffs_by, helpfulness, operations_report
 from handoff.models import Priority, Sender
@@ -21,13 +18,6 @@ P = Priority
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_db(tmp_path / "h.db")
-    yield database
-    database.close()
 
 
 @pytest.fixture

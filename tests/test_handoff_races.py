@@ -65,10 +65,10 @@ def never_sure(real_bot: Bot) -> Bot:
 
 
 @pytest.fixture
-def path(tmp_path: Path) -> Iterator[Path]:
-    p = tmp_path / "h.db"
-    open_db(p).close()
-    yield p
+def path(path: Path) -> Iterator[Path]:
+    """The engine's database (conftest's ``path``), migrated before the racers open it."""
+    open_db(path).close()
+    yield path
 
 
 def new_conversation(path: Path, chat: ChatService) -> str:

@@ -1,15 +1,12 @@
 """The conversation state machine: every (from, to) pair, legal and illegal, and its audit rows."""
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 from handoff.conversations import create_conversation, get_conversation
-from handoff.db import open_db
 from handoff.errors import ConversationNotFound, IllegalTransition
 from handoff.models import ConversationStatus
 from handoff.states import TRANSITIONS, check_transition, is_legal, transition
@@ -34,13 +31,6 @@ PATH_TO = {
     S.WITH_AGENT: [S.WAITING, S.WITH_AGENT],
     S.RESOLVED: [S.WAITING, S.WITH_AGENT, S.RESOLVED],
 }
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_db(tmp_path / "h.db")
-    yield database
-    database.close()
 
 
 def conversation_in(db: Database, status: ConversationStatus) -> str:

@@ -26,7 +26,7 @@ from handoff.errors import (
 )
 from handoff.models import ConversationStatus, Priority, QueueStatus
 from handoff.tickets import claim, claim_next, enqueue, resolve
-from tests.handoff_support import ROUTING_S
+from tests.handoff_support import ROUTING_S, count
 
 from .handoff_support import T0, agent, audit, waiting
 
@@ -82,7 +82,7 @@ def test_enqueue_when_waiting_with_lower_priority_never_lowers_it(db: Database) 
     assert entry.priority == Priority.HIGH
     assert get_conversation(db, cid).priority == Priority.HIGH
     assert len(audit(db, cid)) == 1
-    assert db.table("queue_entries").count == 1
+    assert count(db, "queue_entries") == 1
 
 
 def test_enqueue_when_with_agent_raises_priority_without_requeue(db: Database) -> None:

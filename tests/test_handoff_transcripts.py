@@ -1,16 +1,13 @@
 """Transcripts: the whole conversation with the bot's context, as JSON and as plain text."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 from handoff.agents import add_agent
 from handoff.conversations import append_message, create_conversation, set_contact
-from handoff.db import open_db
 from handoff.errors import ConversationNotFound
 from handoff.feedback import record_feedback
 from handoff.models import Priority, Sender
@@ -26,13 +23,6 @@ CONTEXT = {
         {"slug": "network-fees", "lang": "en", "score": 0.38},
     ],
 }
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = open_db(tmp_path / "h.db")
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ from fastapi.testclient import TestClient
 from handoff import disable_agent, get_agent, get_transcript, open_db
 from tests.web_support import Clock, client, clock, db_path, new_agent, real_bot, say, start, stored
 
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 __all__ = ["client", "clock", "real_bot"]
 
 AGENT = "/api/v1/agent"

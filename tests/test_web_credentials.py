@@ -28,6 +28,9 @@ from tests.web_support import (
 )
 from web.access_log import install_credential_filter, mask_credentials
 
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 __all__ = ["client", "clock", "real_bot"]
 
 AGENT = "/api/v1/agent"
@@ -54,6 +57,7 @@ def conversation_ticket(client: TestClient, conv: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- stream tickets
 
 
+@pytest.mark.sqlite_only("reads the database file's bytes")
 def test_conversation_ticket_opens_the_stream_once_and_is_stored_hashed(client: TestClient) -> None:
     conv = start(client)
     cid = conv["conversation_id"]

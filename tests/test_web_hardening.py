@@ -15,6 +15,9 @@ from handoff import Sender, list_messages
 from tests.web_support import Clock, app_client, clock, db_path, real_bot, start, stored
 from web.schemas import clean_text
 
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 __all__ = ["clock", "real_bot"]
 
 ADMIN_KEY = "adm-" + "x" * 40
@@ -127,6 +130,7 @@ def test_metrics_without_a_key_answers_only_this_machine(tmp_path: Path, real_bo
         assert local.get("/metrics").status_code == 200
 
 
+@pytest.mark.sqlite_only("holds SQLite's file lock")
 def test_a_write_lock_held_past_the_busy_timeout_is_a_503_to_retry_and_writes_nothing(
     hard: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,9 @@ from handoff.db import open_db
 from handoff.idempotency import claim_key, request_fingerprint
 from tests.web_support import START, client, clock, db_path, real_bot, start, stored
 
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 __all__ = ["client", "clock", "real_bot"]  # fixtures used by name
 
 

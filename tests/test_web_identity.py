@@ -22,6 +22,9 @@ from handoff import get_conversation
 from tests.web_support import START, Clock, app_client, client, clock, db_path, real_bot, stored
 from web.identity import mint_identity_token
 
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 __all__ = ["client", "clock", "real_bot"]
 
 SECRET = "s3cr3t-identity-key-of-32-bytes!"

@@ -21,6 +21,9 @@ from tests.web_support import Clock, app_client, clock, db_path, new_agent, real
 from web.events import StreamTiming, conversation_loader, conversation_stream
 from web.insights import Question, group_unanswered, normalise
 
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 __all__ = ["clock", "real_bot"]
 
 ADMIN_KEY = "adm-" + "k" * 40

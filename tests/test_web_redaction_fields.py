@@ -18,6 +18,9 @@ from fastapi.testclient import TestClient
 from bot.redaction import redact_text
 from tests.web_support import client, clock, db_path, new_agent, real_bot, say, start
 
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 __all__ = ["client", "clock", "real_bot"]
 
 # One secret per family, with words that make it one (as a user would type it).
@@ -51,6 +54,7 @@ def test_redact_text_is_the_one_function_for_optional_fields() -> None:
     assert redact_text("my password is Tr0ub4dor&3xyz") == "my password is [redacted: password]"
 
 
+@pytest.mark.sqlite_only("reads the database file and its WAL")
 def test_no_planted_secret_reaches_the_database_the_wal_or_the_logs(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -25,6 +25,9 @@ from tests.web_support import (
 )
 from web.security import SlidingWindow, key_matches
 
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
+
 __all__ = ["client", "clock", "real_bot"]
 
 # A valid 12-word BIP-39 mnemonic (the all-"abandon" test vector ending in "about").
@@ -314,6 +317,7 @@ def test_admin_and_agent_keys_compare_by_digest() -> None:
 # ---------------------------------------------------------------- redaction end to end
 
 
+@pytest.mark.sqlite_only("reads the database files' bytes")
 def test_pasted_seed_phrase_never_reaches_disk_nor_agent_transcript(client: TestClient) -> None:
     conv = start(client)
     cid = conv["conversation_id"]

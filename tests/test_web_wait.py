@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bot.messages import load_catalog
 from handoff.eta import DEFAULT_HANDLING_S, PICKUP_S, WAIT_CAP_S
 from tests.web_support import client, clock, db_path, new_agent, real_bot, start
+
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
 
 __all__ = ["client", "clock", "real_bot"]
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from handoff import find_by_token_hash, get_transcript, list_messages
 from tests.web_support import client, clock, db_path, new_agent, real_bot, say, start, stored
+
+# Every test here runs on both engines: SQLite (the default) and PostgreSQL.
+pytestmark = pytest.mark.usefixtures("engine")
 
 __all__ = ["client", "clock", "real_bot"]  # fixtures used by name
 
@@ -24,6 +28,7 @@ def test_start_conversation_returns_token_and_greeting_in_locale_language(client
     assert conv["conversation"]["id"] == conv["conversation_id"]
 
 
+@pytest.mark.sqlite_only("reads the database file's bytes")
 def test_start_conversation_stores_only_the_token_hash(client: TestClient) -> None:
     conv = start(client)
     with stored(db_path(client)) as db:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlite_utils import Database
@@ -23,6 +24,7 @@ from bot.turn import Bot
 from config.settings import Settings
 from handoff import Agent, add_agent, open_db
 from retrieval import SentenceTransformerEmbedder
+from tests.engines import ENGINE
 from web.app import create_app
 from web.events import StreamTiming
 
@@ -71,7 +73,10 @@ def clock() -> Clock:
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings on a fresh data directory; on the test's engine (PostgreSQL when ``engine`` says so)."""
     values: dict[str, Any] = {"data_dir": tmp_path / "data", "kb_path": KB, "rate_limit_per_minute": 1000}
+    if ENGINE.url:
+        values["database_url"] = ENGINE.url
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
@@ -87,14 +92,15 @@ def app_client(
 
 
 @pytest.fixture
-def client(tmp_path: Path, real_bot: Bot, clock: Clock) -> Iterator[TestClient]:
+def client(engine: str, tmp_path: Path, real_bot: Bot, clock: Clock) -> Iterator[TestClient]:
     with app_client(tmp_path, real_bot, clock) as c:
         yield c
 
 
 def db_path(client: TestClient) -> Path:
+    """The app's handoff database: the SQLite file, or the PostgreSQL URL (``open_db`` takes both)."""
     settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
-    return settings.db_path
+    return settings.database  # type: ignore[return-value]
 
 
 def start(client: TestClient, **body: Any) -> dict[str, Any]:
@@ -133,7 +139,10 @@ def stored(path: Path) -> Iterator[Database]:
 
 
 def read_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Read through a brand-new plain sqlite3 connection: what is there is committed."""
+    """Read through a brand-new plain connection (sqlite3 or psycopg): what is there is committed."""
+    if isinstance(path, str):
+        with psycopg.connect(path) as pg:
+            return [tuple(row) for row in pg.execute(sql.replace("?", "%s"), params).fetchall()]  # type: ignore[arg-type]
     conn = sqlite3.connect(path)
     try:
         return conn.execute(sql, params).fetchall()

@@ -22,7 +22,7 @@ def _cmd_demo_agent(args: argparse.Namespace) -> int:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
-    db = open_db(settings.db_path)
+    db = open_db(settings.database)
     try:
         for old in list_agents(db):
             if old.name == DEMO_AGENT_NAME and not old.disabled:

@@ -124,7 +124,7 @@ def prometheus(db: DbDep, now: NowDep, telemetry: TelemetryDep) -> PlainTextResp
         else:
             with_agent += 1
         breached += item.breached
-    gauges = {
+    gauges: dict[str, tuple[str, list[tuple[dict[str, str], float]]]] = {
         "supportbot_waiting_conversations": (
             "Conversations waiting for an agent, by priority.",
             [({"priority": p}, float(n)) for p, n in waiting.items()],

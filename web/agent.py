@@ -41,7 +41,7 @@ from web.schemas import (
 from web.views import conversation_out, message_out, queue_snapshot, transcript_out
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from handoff import Database
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
 CONVERSATION = "/conversations/{conversation_id}"
@@ -138,8 +138,8 @@ def events(
     once: Annotated[bool, Query(description="Send the current queue, then end the stream.")] = False,
 ) -> StreamingResponse:
     """Server-Sent Events: ``queue`` with this agent's queue view whenever it changes."""
-    load = queue_loader(settings.db_path, agent.id, request.state.clock, settings.any_language_after_s)
-    stream = queue_stream(request, load, request.state.streams, once=once)
+    load = queue_loader(settings.database, agent.id, request.state.clock, settings.any_language_after_s)
+    stream = queue_stream(request, load, request.state.streams, once=once, wakeups=request.state.wakeups)
     return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
 
 

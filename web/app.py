@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ from retrieval import Embedder, RetrievalError
 from web.access_log import install_credential_filter
 from web.chat import ChatService, utcnow
 from web.errors import BotError, error_body
-from web.events import StreamTiming
+from web.events import StreamTiming, Wakeups
 from web.pages import STATIC
 from web.security import MAX_BODY_BYTES, BodyLimitMiddleware, Cors, RateLimits, SecurityHeadersMiddleware
 from web.telemetry import Telemetry
@@ -51,6 +52,7 @@ class AppState(TypedDict):
     telemetry: Telemetry
     clock: Callable[[], datetime]
     streams: StreamTiming
+    wakeups: Wakeups
 
 
 def create_app(
@@ -77,11 +79,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
         from bot.assembly import build_bot, load_embedder
-        from handoff import open_db
+        from handoff import ChangeListener, open_db
         from retrieval.batching import MicroBatcher
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        open_db(settings.db_path).close()  # WAL and migrations, once, before any request
+        open_db(settings.database).close()  # WAL and migrations, once, before any request
         batcher = None
         if bot is None:
             # Requests run on the threadpool; their encodes meet in one batch on the batcher's thread.
@@ -91,6 +93,9 @@ def create_app(
                 max_batch=settings.encode_max_batch,
             )
         built = bot or build_bot(settings, embedder=batcher)
+        # PostgreSQL: what other workers commit wakes this worker's streams (SQLite: they poll).
+        wakeups = Wakeups(asyncio.get_running_loop())
+        listener = ChangeListener(settings.database, wakeups.wake).start()
         if bot is None:
             from bot.language import warm_up
 
@@ -103,10 +108,12 @@ def create_app(
             telemetry=Telemetry(),
             clock=clock,
             streams=streams or StreamTiming(),
+            wakeups=wakeups,
         )
         try:
             yield state
         finally:
+            listener.close()
             if batcher is not None:
                 batcher.close()
 

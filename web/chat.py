@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
-from sqlite_utils import Database
-
 import handoff
 from bot.policy import Action, Reason
 from bot.redaction import redact
@@ -27,6 +25,7 @@ from handoff import (
     BotTurn,
     Conversation,
     ConversationStatus,
+    Database,
     HandoffPlan,
     KeyClaim,
     Message,

@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlite_utils import Database
 
 from bot.turn import Bot
 from config.settings import Settings
 from handoff import (
     Agent,
     Conversation,
+    Database,
     TicketPurpose,
     find_by_token_hash,
     get_agent,
@@ -73,7 +73,7 @@ def get_now(request: Request) -> datetime:
 
 def get_db(request: Request) -> Iterator[Database]:
     """One connection per request, closed in ``finally`` whatever happens in the route."""
-    db = open_db(request.state.settings.db_path, migrate=False)
+    db = open_db(request.state.settings.database, migrate=False)
     try:
         yield db
     finally:

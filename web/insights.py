@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from handoff import asked_questions
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from handoff import Database
 
 UNSURE_HANDOFF_REASONS = frozenset({"too_many_unconfident", "low_confidence", "no_articles", "ambiguous"})
 # The outcomes worth loading; ``is_unanswered`` then keeps only the unsure handoffs.

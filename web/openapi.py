@@ -52,7 +52,7 @@ def client_error_codes() -> list[str]:
     for base in (BotError, HandoffError, RetrievalError):
         for cls in (base, *_subclasses(base)):
             if 400 <= int(getattr(cls, "status_code", 500)) < 500:
-                codes.add(str(cls.code))
+                codes.add(str(getattr(cls, "code", cls.__name__)))
     return sorted(codes)
 
 

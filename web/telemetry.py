@@ -68,8 +68,8 @@ class Telemetry:
                         lines.append(f"{name}{_labels(dict(labels))} {_number(value)}")
             hist = "supportbot_turn_seconds"
             lines += [f"# HELP {hist} Time to answer one user message.", f"# TYPE {hist} histogram"]
-            for bound, n in zip(self._buckets, self._bucket_counts, strict=True):
-                lines.append(f'{hist}_bucket{{le="{_number(bound)}"}} {n}')
+            for bound, count in zip(self._buckets, self._bucket_counts, strict=True):
+                lines.append(f'{hist}_bucket{{le="{_number(bound)}"}} {count}')
             lines.append(f'{hist}_bucket{{le="+Inf"}} {self._latency_count}')
             lines.append(f"{hist}_sum {_number(self._latency_sum)}")
             lines.append(f"{hist}_count {self._latency_count}")

@@ -35,7 +35,7 @@ from web.schemas import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from handoff import Database
 
 PREVIEW_CHARS = 140
 

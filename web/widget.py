@@ -13,7 +13,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlite_utils import Database
 
 from bot.payload import result_json
 from bot.policy import Action
@@ -30,6 +29,7 @@ from config.languages import (
 from config.settings import Settings
 from handoff import (
     Conversation,
+    Database,
     KeyAlreadyUsed,
     KeyClaim,
     TicketPurpose,
@@ -282,8 +282,10 @@ def conversation_events(
 ) -> StreamingResponse:
     """Server-Sent Events: ``message`` for each new message (id = seq), ``conversation`` on changes."""
     start = max(after or 0, int(last_event_id) if last_event_id else 0)
-    load = conversation_loader(settings.db_path, conv.id, request.state.clock)
-    stream = conversation_stream(request, load, start, request.state.streams, once=once)
+    load = conversation_loader(settings.database, conv.id, request.state.clock)
+    stream = conversation_stream(
+        request, load, start, request.state.streams, once=once, wakeups=request.state.wakeups, conversation_id=conv.id
+    )
     return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
 
 
