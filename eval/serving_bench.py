@@ -42,9 +42,9 @@ class BenchOptions:
     users: int = 50
     workers: tuple[int, ...] = (1, 2)
     # The handoff engines the HTTP load runs on: sqlite (a fresh file per run) and, with
-    # ``database_url``, postgresql (that database, shared by the workers).
+    # ``postgres_url``, postgresql (that database, shared by the workers).
     engines: tuple[str, ...] = ("sqlite",)
-    database_url: str = ""
+    postgres_url: str = ""
     duration_s: float = 60.0
     warmup_s: float = 5.0
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
@@ -195,7 +195,7 @@ def run_bench(settings: Settings, options: BenchOptions, log: Callable[[str], No
         say(f"load [{backend}, {engine}, {workers} worker(s)]: {options.users} users for {options.duration_s:.0f} s")
         server_settings: dict[str, Any] = {"embedding_backend": backend, "embedding_model": settings.embedding_model}
         if engine == "postgresql":
-            server_settings["database_url"] = options.database_url
+            server_settings["database_url"] = options.postgres_url
         if backend != "torch":
             server_settings["embedding_threads"] = max(1, _cores() // workers)
         try:
